@@ -1,0 +1,53 @@
+# The commands people run. `make run` serves the bot; `make test` runs every test.
+# Everything installs into .venv from nothing: a Python 3.10 interpreter is the only prerequisite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/triage.tar.gz
+# What a model is trained from: a change to any of these makes it stale.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' -o -name '*.py' 2>/dev/null)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export ACTION_SERVER_URL ?= http://localhost:5055/webhook
+
+.PHONY: venv train run test test-unit validate test-stories test-e2e clean
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
+	@python310=$$(scripts/find_python310.sh) || exit 1; \
+	  [ -x $(PY) ] || "$$python310" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name triage --out models
+	@touch $(MODEL)
+
+train: $(MODEL)
+
+run: $(MODEL)
+	scripts/run.sh
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest tests --ignore=tests/e2e -q
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+# Plain `rasa test` exits 0 when stories fail: --fail-on-prediction-errors makes failures fail.
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/stories
+
+test-e2e: $(MODEL)
+	$(PY) -m pytest tests/e2e -q
+
+test: test-unit validate test-stories test-e2e
+
+clean:
+	rm -rf models reports .pytest_cache

@@ -1,0 +1,78 @@
+"""The bridge between an extraction and Rasa's entity dicts, both ways, in plain Python.
+
+The NLU component writes entities with `extraction_to_entities`; the actions read them back with
+`reports_from_entities`. Keeping both here means the format is defined, and tested, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Optional
+
+from bot.extraction import Extraction
+from bot.triage import SymptomReport
+
+EXTRACTOR_NAME = "SymptomEntityExtractor"
+PRESENT, NEGATED = "present", "negated"
+
+
+def _entity(entity: str, value, start: int, end: int, **extra) -> dict:
+    return {
+        "entity": entity, "value": value, "start": start, "end": end,
+        "confidence_entity": 1.0, "extractor": EXTRACTOR_NAME, **extra,
+    }
+
+
+def extraction_to_entities(extraction: Extraction, urgency: Optional[str], text: str) -> List[dict]:
+    """Entities for one message: symptoms (role present/negated), temperatures, therapy, timing."""
+    entities = [
+        _entity("symptom", m.symptom_id, m.start, m.end, role=NEGATED if m.negated else PRESENT,
+                text=m.text, red_flag=m.red_flag, **({"reading": m.value} if m.value else {}))
+        for m in extraction.mentions
+    ]
+    entities += [
+        _entity("temperature", t.display(), t.start, t.end, text=t.text, celsius=t.celsius)
+        for t in extraction.temperatures
+    ]
+    entities += [_entity("therapy", t.therapy_id, t.start, t.end, text=t.text) for t in extraction.therapies]
+    whole = (0, len(text))
+    if extraction.days_since_treatment is not None:
+        entities.append(_entity("days_since_treatment", extraction.days_since_treatment, *whole))
+    if extraction.caregiver:
+        entities.append(_entity("reporter", "caregiver", *whole))
+    if urgency:
+        entities.append(_entity("urgency", urgency, *whole))
+    return entities
+
+
+@dataclass(frozen=True)
+class ReportedInMessage:
+    reports: List[SymptomReport]
+    therapy_id: Optional[str]
+    days_since_treatment: Optional[int]
+    caregiver: bool
+
+
+def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
+    """What a message reported, read back from its entities (ours only, not DIET's)."""
+    reports, therapy_ids, days, caregiver = [], [], None, False
+    for entity in entities:
+        if entity.get("extractor") != EXTRACTOR_NAME:
+            continue
+        kind = entity.get("entity")
+        if kind == "symptom":
+            reports.append(SymptomReport(
+                symptom_id=entity["value"], negated=entity.get("role") == NEGATED,
+                red_flag=bool(entity.get("red_flag")), text=entity.get("text", ""),
+                value=entity.get("reading"),
+            ))
+        elif kind == "therapy":
+            therapy_ids.append(entity["value"])
+        elif kind == "days_since_treatment":
+            days = int(entity["value"])
+        elif kind == "reporter":
+            caregiver = entity["value"] == "caregiver"
+    generic = {"car_t", "bispecific"}
+    specific = [t for t in therapy_ids if t not in generic]
+    therapy = (specific or therapy_ids or [None])[0]
+    return ReportedInMessage(reports=reports, therapy_id=therapy, days_since_treatment=days, caregiver=caregiver)

@@ -1,0 +1,299 @@
+"""The knowledge base: what the patient-education documents say, loaded from the YAML beside this file.
+
+Everything the assistant tells people about side effects comes from here, and every quote here
+carries the id of the document it comes from. The loader checks that ids refer to each other
+consistently, so that a typo in the data fails at start-up rather than in a conversation.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import yaml
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = KNOWLEDGE_DIR.parents[1]
+URGENCY_LEVELS = ("none", "routine", "urgent", "emergency")
+ANY_THERAPY = "any"
+
+
+def default_sources_dir() -> Path:
+    """Where the source documents live: $TRIAGE_SOURCES_DIR, else ../shared/sources."""
+    configured = os.environ.get("TRIAGE_SOURCES_DIR")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "sources"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    file: str
+    publisher: str
+    title: str
+    last_revised: Optional[str]
+
+    def citation(self) -> str:
+        """Short citation for a chat reply: publisher and title."""
+        return f"{self.publisher}, “{self.title}”"
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "last_revised": self.last_revised,
+        }
+
+
+@dataclass(frozen=True)
+class Therapy:
+    id: str
+    label: str
+    kind: str
+    names: Tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class ListItem:
+    quote: str
+    symptoms: Tuple[str, ...]
+    group: str
+
+
+@dataclass(frozen=True)
+class SideEffectList:
+    """One list of side effects in one document, for the treatments it is about."""
+
+    id: str
+    source: str
+    applies_to: Tuple[str, ...]
+    group: str
+    described_as: str
+    quote: str
+    items: Tuple[ListItem, ...]
+    guidance: Tuple[str, ...] = ()
+    missing: bool = False
+
+    def is_about(self, therapy: Optional["Therapy"]) -> bool:
+        """Whether the list speaks about this therapy (by id or kind); `any` lists always do."""
+        if ANY_THERAPY in self.applies_to:
+            return True
+        if therapy is None:
+            return False
+        return therapy.id in self.applies_to or therapy.kind in self.applies_to
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A symptom named by one item of a document's side-effect list."""
+
+    list: SideEffectList
+    item: ListItem
+
+
+@dataclass(frozen=True)
+class Symptom:
+    id: str
+    label: str
+    urgency: str
+    phrases: Tuple[str, ...]
+    red_flag_phrases: Tuple[str, ...]
+    severe_is_red_flag: bool
+    extra_groups: Tuple[str, ...]
+    listings: Tuple[Listing, ...] = ()
+
+    @property
+    def groups(self) -> Tuple[str, ...]:
+        found = {listing.item.group for listing in self.listings} | set(self.extra_groups)
+        return tuple(sorted(found))
+
+    @property
+    def therapies(self) -> Tuple[str, ...]:
+        """Therapy ids or kinds whose lists name this symptom."""
+        found = {t for listing in self.listings for t in listing.list.applies_to}
+        return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class Guidance:
+    id: str
+    source: str
+    applies_to: Tuple[str, ...]
+    quote: str
+    when_group: Optional[str] = None
+    context: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class TopicQuote:
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    quotes: Tuple[TopicQuote, ...]
+
+
+@dataclass(frozen=True)
+class Helpline:
+    id: str
+    name: str
+    phone: str
+    source: str
+    quote: str
+    hours_quote: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    sources: Dict[str, Source]
+    therapies: Dict[str, Therapy]
+    therapy_kinds: Dict[str, str]
+    groups: Dict[str, str]
+    lists: Tuple[SideEffectList, ...]
+    symptoms: Dict[str, Symptom]
+    urgency_advice: Dict[str, str]
+    guidance: Tuple[Guidance, ...]
+    topics: Dict[str, Topic]
+    helplines: Tuple[Helpline, ...]
+    language: dict = field(repr=False)
+
+    def therapy_kind_label(self, therapy_or_kind: str) -> str:
+        if therapy_or_kind in self.therapy_kinds:
+            return self.therapy_kinds[therapy_or_kind]
+        if therapy_or_kind in self.therapies:
+            return self.therapies[therapy_or_kind].label
+        return therapy_or_kind
+
+    def quoted_texts(self) -> List[Tuple[str, str]]:
+        """Every (source id, quote) pair in the knowledge base, for the quote check."""
+        pairs: List[Tuple[str, str]] = []
+        for side_effect_list in self.lists:
+            pairs.append((side_effect_list.source, side_effect_list.quote))
+            pairs.extend((side_effect_list.source, item.quote) for item in side_effect_list.items)
+            pairs.extend((side_effect_list.source, quote) for quote in side_effect_list.guidance)
+        pairs.extend((g.source, g.quote) for g in self.guidance)
+        for topic in self.topics.values():
+            pairs.extend((q.source, q.quote) for q in topic.quotes)
+        for helpline in self.helplines:
+            pairs.append((helpline.source, helpline.quote))
+            if helpline.hours_quote:
+                pairs.append((helpline.source, helpline.hours_quote))
+        return pairs
+
+    def lists_naming(self, symptom_id: str) -> FrozenSet[str]:
+        return frozenset(listing.list.id for listing in self.symptoms[symptom_id].listings)
+
+
+def _read(name: str) -> dict:
+    with open(KNOWLEDGE_DIR / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+class KnowledgeError(ValueError):
+    """The knowledge files refer to an id that does not exist, or repeat one."""
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise KnowledgeError(message)
+
+
+@functools.lru_cache(maxsize=1)
+def load_knowledge() -> Knowledge:
+    """Load and cross-check the knowledge base (cached: it is read once per process)."""
+    sources = {s["id"]: Source(**s) for s in _read("sources.yml")["sources"]}
+
+    therapy_data = _read("therapies.yml")
+    kinds = dict(therapy_data["kinds"])
+    therapies = {}
+    for raw in therapy_data["therapies"]:
+        therapy = Therapy(
+            id=raw["id"], label=raw["label"], kind=raw["kind"],
+            names=tuple(raw["names"]), source=raw["source"],
+        )
+        _check(therapy.id not in therapies, f"therapy {therapy.id} is listed twice")
+        _check(therapy.kind in kinds, f"therapy {therapy.id} has unknown kind {therapy.kind}")
+        _check(therapy.source in sources, f"therapy {therapy.id} cites unknown source {therapy.source}")
+        therapies[therapy.id] = therapy
+
+    list_data = _read("side_effect_lists.yml")
+    groups = dict(list_data["groups"])
+    known_targets = set(therapies) | set(kinds) | {ANY_THERAPY}
+    raw_symptoms = _read("symptoms.yml")["symptoms"]
+    symptom_ids = [raw["id"] for raw in raw_symptoms]
+    _check(len(symptom_ids) == len(set(symptom_ids)), "a symptom id is listed twice")
+
+    lists = []
+    listings: Dict[str, List[Listing]] = {sid: [] for sid in symptom_ids}
+    for raw in list_data["lists"]:
+        _check(raw["source"] in sources, f"list {raw['id']} cites unknown source {raw['source']}")
+        _check(raw["group"] in groups, f"list {raw['id']} has unknown group {raw['group']}")
+        for target in raw["applies_to"]:
+            _check(target in known_targets, f"list {raw['id']} applies to unknown {target}")
+        items = []
+        for item in raw["items"]:
+            group = item.get("group", raw["group"])
+            _check(group in groups, f"list {raw['id']} item has unknown group {group}")
+            items.append(ListItem(quote=item["quote"], symptoms=tuple(item["symptoms"]), group=group))
+        side_effect_list = SideEffectList(
+            id=raw["id"], source=raw["source"], applies_to=tuple(raw["applies_to"]),
+            group=raw["group"], described_as=raw["described_as"], quote=raw["quote"],
+            items=tuple(items), guidance=tuple(raw.get("guidance", [])),
+            missing=bool(raw.get("missing", False)),
+        )
+        lists.append(side_effect_list)
+        for item in side_effect_list.items:
+            for symptom_id in item.symptoms:
+                _check(symptom_id in listings, f"list {raw['id']} names unknown symptom {symptom_id}")
+                listings[symptom_id].append(Listing(list=side_effect_list, item=item))
+
+    symptoms = {}
+    for raw in raw_symptoms:
+        _check(raw["urgency"] in URGENCY_LEVELS, f"symptom {raw['id']} has unknown urgency")
+        extra_groups = tuple(raw.get("extra_groups", []))
+        for group in extra_groups:
+            _check(group in groups, f"symptom {raw['id']} has unknown group {group}")
+        symptoms[raw["id"]] = Symptom(
+            id=raw["id"], label=raw["label"], urgency=raw["urgency"],
+            phrases=tuple(raw.get("phrases", [])),
+            red_flag_phrases=tuple(raw.get("red_flag_phrases", [])),
+            severe_is_red_flag=bool(raw.get("severe_is_red_flag", False)),
+            extra_groups=extra_groups, listings=tuple(listings[raw["id"]]),
+        )
+
+    advice = _read("advice.yml")
+    guidance = tuple(
+        Guidance(
+            id=g["id"], source=g["source"], applies_to=tuple(g["applies_to"]), quote=g["quote"],
+            when_group=g.get("when_group"), context=g.get("context"),
+        )
+        for g in advice["guidance"]
+    )
+    for g in guidance:
+        _check(g.source in sources, f"guidance {g.id} cites unknown source {g.source}")
+        for target in g.applies_to:
+            _check(target in known_targets, f"guidance {g.id} applies to unknown {target}")
+    topics = {
+        topic_id: Topic(
+            id=topic_id, label=raw["label"],
+            quotes=tuple(TopicQuote(source=q["source"], quote=q["quote"]) for q in raw["quotes"]),
+        )
+        for topic_id, raw in advice["topics"].items()
+    }
+    helplines = tuple(Helpline(**h) for h in advice["helplines"])
+    urgency_advice = {level: " ".join(text.split()) for level, text in advice["urgency_advice"].items()}
+
+    return Knowledge(
+        sources=sources, therapies=therapies, therapy_kinds=kinds, groups=groups,
+        lists=tuple(lists), symptoms=symptoms, urgency_advice=urgency_advice,
+        guidance=guidance, topics=topics, helplines=helplines,
+        language=_read("language.yml"),
+    )

@@ -1,0 +1,83 @@
+"""Rasa graph component: the knowledge base's rule-based symptom recognition, inside the NLU pipeline.
+
+It runs after DIET and the FallbackClassifier and adds its entities beside DIET's. It is also the
+NLU's safety net: a red flag, or a symptom said in a message that DIET took for small talk
+("hi, my wife just collapsed", "ok thanks, he's shaking now"), makes the intent report_symptom,
+because a missed symptom is worse than an extra question. It also writes the message's triage
+urgency as an entity, so that the urgency slot, and with it the advice, is set inside Rasa
+without the action server.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.entities import extraction_to_entities
+from bot.extraction import SymptomExtractor
+from bot.triage import UNCLEAR, triage
+
+REPORT_SYMPTOM = "report_symptom"
+# Intents under which a present symptom is still a report: small talk, answers, and requests the
+# assistant declines. Questions (what is CRS, which side effects, driving) keep their intent
+# unless a red flag is present.
+INTENTS_THAT_YIELD_TO_SYMPTOMS = {
+    "greet", "goodbye", "affirm", "deny", "thank", "no_symptoms", "out_of_scope", "nlu_fallback",
+    "bot_challenge", "request_diagnosis", "ask_medication_advice",
+}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds symptom, temperature, therapy, timing, reporter and urgency entities."""
+
+    def __init__(self, extractor: SymptomExtractor) -> None:
+        self.extractor = extractor
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SymptomEntityExtractor":
+        return cls(SymptomExtractor())
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training data is left as written: DIET learns intents, not these rules."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_message(message)
+        return messages
+
+    def _process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        extraction = self.extractor.extract(text)
+        result = triage(extraction.reports, extraction.therapy_id, extraction.days_since_treatment)
+        intent = (message.get(INTENT) or {}).get("name")
+        has_red_flag = any(s.red_flag for s in result.present)
+        if has_red_flag or (result.present and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS):
+            self._set_intent(message, REPORT_SYMPTOM)
+            intent = REPORT_SYMPTOM
+        urgency: Optional[str] = None
+        if intent == REPORT_SYMPTOM:
+            urgency = result.urgency if result.symptoms else UNCLEAR
+        entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
+        message.set(ENTITIES, entities, add_to_output=True)
+
+    @staticmethod
+    def _set_intent(message: Message, intent_name: str) -> None:
+        message.set(INTENT, {"name": intent_name, "confidence": 1.0}, add_to_output=True)
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent_name]
+        message.set(INTENT_RANKING_KEY, [{"name": intent_name, "confidence": 1.0}] + ranking, add_to_output=True)

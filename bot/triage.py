@@ -1,0 +1,301 @@
+"""The triage engine: from reported symptoms to an urgency, the documents' guidance, and a reply.
+
+Plain Python with no Rasa import, so that the rules can be read and tested on their own. The rules:
+a red flag is an emergency; anything on the documents' CRS or nervous-system lists, any fever,
+and the other serious side effects are urgent; other listed side effects are routine. The reply
+always starts with the advice for that urgency and always sends people to their care team. It
+never names a diagnosis or a grade: it says which of the documents' lists name a symptom, quotes
+them and cites them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from bot.knowledge import URGENCY_LEVELS, Knowledge, SideEffectList, Source, Symptom, Therapy, load_knowledge
+
+UNCLEAR = "unclear"
+MAX_LISTS_QUOTED = 3
+# Lists about the treatments this assistant is for come first when the treatment is not known.
+PRIORITY_THERAPY_TARGETS = ("car_t", "bispecific_antibody", "blinatumomab", "teclistamab", "elranatamab")
+
+
+@dataclass(frozen=True)
+class SymptomReport:
+    """One mention of a symptom in what someone wrote."""
+
+    symptom_id: str
+    negated: bool = False
+    red_flag: bool = False
+    text: str = ""
+    value: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class TriagedSymptom:
+    id: str
+    label: str
+    text: str
+    negated: bool
+    red_flag: bool
+    groups: Tuple[str, ...]
+    urgency: str
+    value: Optional[str] = None
+
+    def as_dict(self) -> dict:
+        result = {
+            "id": self.id, "label": self.label, "text": self.text, "negated": self.negated,
+            "groups": list(self.groups), "red_flag": self.red_flag,
+        }
+        if self.value is not None:
+            result["value"] = self.value
+        return result
+
+
+@dataclass(frozen=True)
+class GuidanceLine:
+    text: str
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "source": self.source}
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    urgency: str
+    symptoms: Tuple[TriagedSymptom, ...]
+    advice: str
+    guidance: Tuple[GuidanceLine, ...]
+    sources: Tuple[Source, ...]
+    therapy: Optional[Therapy] = None
+    days_since_treatment: Optional[int] = None
+    citations: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def present(self) -> Tuple[TriagedSymptom, ...]:
+        return tuple(s for s in self.symptoms if not s.negated)
+
+    @property
+    def negated(self) -> Tuple[TriagedSymptom, ...]:
+        return tuple(s for s in self.symptoms if s.negated)
+
+    @property
+    def groups(self) -> Tuple[str, ...]:
+        return tuple(sorted({g for s in self.present for g in s.groups}))
+
+    @property
+    def guidance_text(self) -> str:
+        """What the documents say, with sources: the second part of the reply."""
+        if not self.guidance:
+            return ""
+        lines = ["What the documents say:"]
+        lines.extend(f"- {line.text} [{self.citations[line.source]}]" for line in self.guidance)
+        lines.append("Only your care team can assess what is happening; please keep them informed.")
+        return "\n".join(lines)
+
+    @property
+    def reply_text(self) -> str:
+        """The whole reply: the advice first, then the documents' guidance."""
+        return "\n\n".join(part for part in (self.advice, self.guidance_text) if part)
+
+    def as_dict(self) -> dict:
+        return {
+            "urgency": self.urgency,
+            "advice": self.advice,
+            "symptoms": [s.as_dict() for s in self.symptoms],
+            "groups": list(self.groups),
+            "guidance": [g.as_dict() for g in self.guidance],
+            "sources": [s.as_dict() for s in self.sources],
+            "therapy": self.therapy.id if self.therapy else None,
+            "days_since_treatment": self.days_since_treatment,
+        }
+
+
+def urgency_rank(urgency: str) -> int:
+    """Order of urgencies; `unclear` ranks with urgent, because unsure means escalate."""
+    if urgency == UNCLEAR:
+        return URGENCY_LEVELS.index("urgent")
+    return URGENCY_LEVELS.index(urgency)
+
+
+def highest_urgency(urgencies: Iterable[str]) -> str:
+    return max(urgencies, key=urgency_rank, default="none")
+
+
+def _merge_reports(reports: Iterable[SymptomReport], knowledge: Knowledge) -> List[TriagedSymptom]:
+    """One entry per symptom: present if any mention is present (a missed symptom is worse)."""
+    merged: Dict[str, SymptomReport] = {}
+    for report in reports:
+        if report.symptom_id not in knowledge.symptoms:
+            raise KeyError(f"unknown symptom id {report.symptom_id!r}")
+        previous = merged.get(report.symptom_id)
+        if previous is None:
+            merged[report.symptom_id] = report
+            continue
+        merged[report.symptom_id] = SymptomReport(
+            symptom_id=report.symptom_id,
+            negated=previous.negated and report.negated,
+            red_flag=previous.red_flag or report.red_flag,
+            text=previous.text if not previous.negated or report.negated else report.text,
+            value=previous.value or report.value,
+        )
+    triaged = []
+    for report in merged.values():
+        symptom = knowledge.symptoms[report.symptom_id]
+        red_flag = not report.negated and (report.red_flag or symptom.urgency == "emergency")
+        triaged.append(TriagedSymptom(
+            id=symptom.id, label=symptom.label, text=report.text, negated=report.negated,
+            red_flag=red_flag, groups=symptom.groups,
+            urgency="emergency" if red_flag else symptom.urgency, value=report.value,
+        ))
+    return triaged
+
+
+def _list_rank(side_effect_list: SideEffectList, therapy: Optional[Therapy]) -> int:
+    if therapy is not None and side_effect_list.is_about(therapy) and "any" not in side_effect_list.applies_to:
+        return 0
+    if any(t in PRIORITY_THERAPY_TARGETS for t in side_effect_list.applies_to):
+        return 1
+    return 2
+
+
+def _join_labels(labels: Sequence[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _listing_lines(
+    present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge
+) -> List[GuidanceLine]:
+    """One line for each document list that names the present symptoms, the most relevant first."""
+    matched: Dict[str, Tuple[SideEffectList, List[Symptom], List[str]]] = {}
+    for symptom in present:
+        for listing in symptom.listings:
+            entry = matched.setdefault(listing.list.id, (listing.list, [], []))
+            if symptom not in entry[1]:
+                entry[1].append(symptom)
+            if listing.item.quote not in entry[2]:
+                entry[2].append(listing.item.quote)
+
+    entries = sorted(matched.values(), key=lambda e: knowledge.sources[e[0].source].last_revised or "", reverse=True)
+    entries.sort(key=lambda e: (_list_rank(e[0], therapy), -len(e[1])))
+    if therapy is not None and any(_list_rank(e[0], therapy) == 0 for e in entries):
+        # The treatment's own lists name the symptoms: lists about other treatments would confuse.
+        entries = [e for e in entries if _list_rank(e[0], therapy) == 0]
+    chosen, seen_kinds = [], set()
+    for side_effect_list, symptoms, quotes in entries:
+        # The same list in two documents (CAR-T CRS in two ACS pages) is quoted once, the newest.
+        kind = (side_effect_list.applies_to, side_effect_list.group, tuple(s.id for s in symptoms))
+        if kind in seen_kinds:
+            continue
+        seen_kinds.add(kind)
+        chosen.append((side_effect_list, symptoms, quotes))
+    lines = []
+    for side_effect_list, symptoms, quotes in chosen[:MAX_LISTS_QUOTED]:
+        labels = [s.label for s in symptoms]
+        verb = "is" if len(labels) == 1 else "are"
+        quoted = "; ".join(f"“{q}”" for q in quotes)
+        lines.append(GuidanceLine(
+            text=f"{_capitalised(_join_labels(labels))} {verb} listed among {side_effect_list.described_as}: {quoted}.",
+            source=side_effect_list.source,
+        ))
+        lines.extend(GuidanceLine(text=f"“{q}”", source=side_effect_list.source) for q in side_effect_list.guidance)
+    return lines
+
+
+def _silence_lines(
+    present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge
+) -> List[GuidanceLine]:
+    """Say where the documents are silent, rather than fill the gap."""
+    lines = []
+    unlisted = [s.label for s in present if not s.listings]
+    if unlisted:
+        lines.append(GuidanceLine(
+            text=f"The documents I use do not cover {_join_labels(unlisted)}, so I cannot tell you what they say about it.",
+            source="",
+        ))
+    if therapy is not None:
+        listed = [s for s in present if s.listings]
+        not_for_therapy = [
+            s.label for s in listed
+            if not any(l.list.is_about(therapy) and "any" not in l.list.applies_to for l in s.listings)
+        ]
+        missing = [l for l in knowledge.lists if l.missing and l.is_about(therapy)]
+        for side_effect_list in missing:
+            source = knowledge.sources[side_effect_list.source]
+            lines.append(GuidanceLine(
+                text=(f"The {source.publisher} page on {therapy.label} introduces a list of side effects "
+                      f"(“{side_effect_list.quote}”), but the list is missing from the copy I have, so I "
+                      "cannot tell you what it includes."),
+                source=side_effect_list.source,
+            ))
+        if not_for_therapy and not missing:
+            lines.append(GuidanceLine(
+                text=(f"The documents I use do not list {_join_labels(not_for_therapy)} for "
+                      f"{therapy.label}; the lists that do name it are about other treatments."),
+                source="",
+            ))
+    return lines
+
+
+def _general_guidance(
+    present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge
+) -> List[GuidanceLine]:
+    groups = {g for s in present for g in s.groups}
+    targets = {"any"} if therapy is None else {therapy.id, therapy.kind}
+    lines = []
+    report_advice = [g for g in knowledge.guidance if g.id.startswith("report_right_away") and targets & set(g.applies_to)]
+    if not report_advice:
+        report_advice = [g for g in knowledge.guidance if g.id == "tell_team_immunotherapy"]
+    lines.extend(GuidanceLine(text=f"“{g.quote}”", source=g.source) for g in report_advice[:1])
+    for g in knowledge.guidance:
+        applies = therapy is None or targets & set(g.applies_to)
+        if g.when_group and g.when_group in groups and applies:
+            prefix = f"{g.context} " if g.context else ""
+            lines.append(GuidanceLine(text=f"{prefix}“{g.quote}”", source=g.source))
+    return lines
+
+
+def triage(
+    reports: Iterable[SymptomReport],
+    therapy_id: Optional[str] = None,
+    days_since_treatment: Optional[int] = None,
+    knowledge: Optional[Knowledge] = None,
+) -> TriageResult:
+    """Triage what someone reported: urgency, per-symptom groups, guidance with sources, reply."""
+    knowledge = knowledge or load_knowledge()
+    therapy = knowledge.therapies.get(therapy_id) if therapy_id else None
+    symptoms = _merge_reports(reports, knowledge)
+    # Red flags first, then by urgency, so that the most serious symptom leads every listing.
+    symptoms.sort(key=lambda s: (s.negated, -urgency_rank(s.urgency)))
+    present = [knowledge.symptoms[s.id] for s in symptoms if not s.negated]
+
+    if not symptoms:
+        urgency, advice = "none", knowledge.urgency_advice[UNCLEAR]
+    else:
+        urgency = highest_urgency(s.urgency for s in symptoms if not s.negated)
+        advice = knowledge.urgency_advice[urgency]
+
+    guidance: List[GuidanceLine] = []
+    if present:
+        guidance += _listing_lines(present, therapy, knowledge)
+        guidance += _silence_lines(present, therapy, knowledge)
+        guidance += _general_guidance(present, therapy, knowledge)
+    cited = []
+    for line in guidance:
+        if line.source and knowledge.sources[line.source] not in cited:
+            cited.append(knowledge.sources[line.source])
+    citations = {s.id: s.citation() for s in cited}
+    citations[""] = "no document"
+    return TriageResult(
+        urgency=urgency, symptoms=tuple(symptoms), advice=advice, guidance=tuple(guidance),
+        sources=tuple(cited), therapy=therapy, days_since_treatment=days_since_treatment,
+        citations=citations,
+    )
