@@ -42,7 +42,7 @@ UNSAFE_PATTERNS = {
     ],
     "medicine or dose": [
         r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|ml|milligrams?|micrograms?|millilit(?:er|re)s?)\b",
-        rf"\b(?:take|taking|give|giving|try|use|have)\s+(?:some\s+|a\s+|an\s+|him\s+|her\s+|them\s+)?(?:an?\s+)?{MEDICINES}\b",
+        rf"\b(?:take|taking|give|giving|try|use|have)\s+(?:(?:some|a|an|him|her|them|me|your|his|their|the|more)\s+){{0,3}}{MEDICINES}\b",
         r"\b(?:every|each) \d+ hours\b",
     ],
     "stopping a treatment": [

@@ -1,0 +1,53 @@
+"""The Rasa NLU component: entities beside DIET's, and the safety net over DIET's intent."""
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.symptom_entity_extractor import SymptomEntityExtractor
+
+
+@pytest.fixture(scope="module")
+def component(extractor):
+    return SymptomEntityExtractor(extractor)
+
+
+def parse(component, text, intent, entities=()):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.6},
+                            "intent_ranking": [{"name": intent, "confidence": 0.6}], "entities": list(entities)})
+    component.process([message])
+    return message
+
+
+def entity_values(message, kind):
+    return [e["value"] for e in message.get("entities") if e["entity"] == kind]
+
+
+def test_red_flag_overrides_any_intent(component):
+    message = parse(component, "what is crs, my wife just collapsed", "ask_what_is")
+    assert message.get("intent")["name"] == "report_symptom"
+    assert entity_values(message, "urgency") == ["emergency"]
+
+
+def test_symptom_in_small_talk_is_a_report(component):
+    message = parse(component, "ok thanks, he's shaking now", "thank")
+    assert message.get("intent")["name"] == "report_symptom"
+    assert message.get("intent_ranking")[0]["name"] == "report_symptom"
+    assert entity_values(message, "urgency") == ["urgent"]
+
+
+def test_questions_keep_their_intent(component):
+    message = parse(component, "is tremor a side effect of car t?", "ask_side_effects")
+    assert message.get("intent")["name"] == "ask_side_effects"
+    assert entity_values(message, "urgency") == []
+    assert entity_values(message, "symptom") == ["tremor"]
+
+
+def test_report_with_nothing_recognised_is_unclear(component):
+    message = parse(component, "he just seems off tonight", "report_symptom")
+    assert entity_values(message, "urgency") == ["unclear"]
+
+
+def test_entities_are_added_beside_diets(component):
+    diet = {"entity": "topic", "value": "crs", "start": 8, "end": 11, "extractor": "DIETClassifier"}
+    message = parse(component, "what is crs", "ask_what_is", [diet])
+    assert message.get("entities")[0] == diet

@@ -1,0 +1,341 @@
+"""Start and talk to the whole stack (Rasa + action server) for the end-to-end tests.
+
+Plain helpers, imported by conftest.py and the test modules (pytest puts this folder on sys.path).
+The servers are started the way `make run` starts them, but on free ports of their own, so that
+the tests never talk to, or clash with, a bot someone is running.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+import requests
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODEL = REPO_ROOT / "models" / "triage.tar.gz"
+RASA = REPO_ROOT / ".venv" / "bin" / "rasa"
+DOMAIN = REPO_ROOT / "domain.yml"
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+# Rasa answers GET / as soon as its HTTP server is up, but loads the model afterwards.
+STARTUP_TIMEOUT_S = float(os.environ.get("E2E_STARTUP_TIMEOUT", "120"))
+STOP_TIMEOUT_S = 15.0
+POLL_INTERVAL_S = 1.0
+REQUEST_TIMEOUT_S = 60.0
+LOG_TAIL_LINES = 40
+READINESS_SENDER = "e2e-readiness-probe"
+READINESS_MESSAGE = "hello"
+
+URGENCY_ORDER = ("none", "routine", "urgent", "emergency")
+UNCLEAR = "unclear"
+ADVICE_RESPONSE = "utter_symptom_advice"
+
+
+# ------------------------------------------------------------------------------------ processes
+
+class StartupError(RuntimeError):
+    """The stack did not come up; the message carries the tail of every server's log."""
+
+
+def free_port(exclude: Iterable[int] = ()) -> int:
+    """A TCP port nothing listens on right now (asked from the OS, so it is really free)."""
+    excluded = set(exclude)
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in excluded:
+            return port
+
+
+def server_env(action_server_url: str) -> Dict[str, str]:
+    """The environment `make run` gives the servers (the Makefile's exports)."""
+    env = dict(os.environ)
+    env.update({
+        "ACTION_SERVER_URL": action_server_url,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+class ServerProcess:
+    """One server, started in its own process group with its output in a log file."""
+
+    def __init__(self, name: str, args: Sequence[str], log_path: Path, env: Dict[str, str]) -> None:
+        self.name = name
+        self.args = list(args)
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            self.args, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        self._log.flush()
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as error:
+            return f"(cannot read {self.log_path}: {error})"
+        tail = text.splitlines()[-lines:]
+        return "\n".join(tail) if tail else "(empty log)"
+
+    def describe(self) -> str:
+        state = "running" if self.running else f"exited with code {self.process.returncode}"
+        return (f"--- {self.name} ({state}): {' '.join(self.args)}\n"
+                f"--- last {LOG_TAIL_LINES} lines of {self.log_path}:\n{self.log_tail()}")
+
+    def _signal_group(self, sig: int) -> None:
+        # The group is the one start_new_session created for this process (its id is our pid).
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Terminate, then kill if it has not exited after `timeout` seconds."""
+        if self.running:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.process.wait(timeout=timeout)
+        else:
+            # The server is gone; make sure nothing it started is left behind.
+            self._signal_group(signal.SIGKILL)
+        self._log.close()
+
+
+def start_action_server(port: int, log_dir: Path) -> ServerProcess:
+    args = [str(RASA), "run", "actions", "--port", str(port)]
+    return ServerProcess("action server", args, log_dir / f"actions-{port}.log",
+                         server_env(f"http://localhost:{port}/webhook"))
+
+
+def start_rasa(port: int, action_server_url: str, log_dir: Path) -> ServerProcess:
+    args = [str(RASA), "run", "--model", str(MODEL.relative_to(REPO_ROOT)), "--port", str(port),
+            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+    return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log", server_env(action_server_url))
+
+
+# ------------------------------------------------------------------------------------ readiness
+
+def _get_ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _rasa_answers(base_url: str) -> bool:
+    """A real message gets a reply: the model is loaded, not only the HTTP server.
+
+    The REST channel answers 200 with an empty list when handling fails (an agent without a
+    model raises, and the channel swallows it), so an empty reply does not count as ready.
+    """
+    if not _get_ok(base_url + "/"):
+        return False
+    try:
+        response = requests.post(
+            base_url + WEBHOOK_PATH, json={"sender": READINESS_SENDER, "message": READINESS_MESSAGE}, timeout=30,
+        )
+        return response.status_code == 200 and isinstance(response.json(), list) and len(response.json()) > 0
+    except (requests.RequestException, ValueError):
+        return False
+
+
+def wait_until_ready(checks: Dict[str, Callable[[], bool]], servers: Sequence[ServerProcess],
+                     timeout: float = STARTUP_TIMEOUT_S) -> None:
+    """Poll every check until all pass; fail fast if a server exits, fail at `timeout`."""
+    deadline = time.monotonic() + timeout
+    pending = dict(checks)
+    while True:
+        pending = {name: check for name, check in pending.items() if not check()}
+        if not pending:
+            return
+        dead = [s for s in servers if not s.running]
+        if dead or time.monotonic() > deadline:
+            reason = (f"{', '.join(s.name for s in dead)} exited during start-up" if dead
+                      else f"not ready after {timeout:.0f} s")
+            logs = "\n\n".join(s.describe() for s in servers)
+            raise StartupError(f"End-to-end stack failed to start: {reason} (waiting for: "
+                               f"{', '.join(pending)}).\n\n{logs}")
+        time.sleep(POLL_INTERVAL_S)
+
+
+# ------------------------------------------------------------------------------------ the stack
+
+@dataclass
+class RasaStack:
+    """A running Rasa (and, unless it is meant to be down, its action server)."""
+
+    url: str
+    action_server_url: str
+    servers: List[ServerProcess] = field(default_factory=list)
+
+    def send(self, sender: str, text: str) -> List[dict]:
+        """POST one message to the REST channel and return the bot's messages."""
+        response = requests.post(self.url + WEBHOOK_PATH, json={"sender": sender, "message": text},
+                                 timeout=REQUEST_TIMEOUT_S)
+        assert response.status_code == 200, (
+            f"POST {WEBHOOK_PATH} {text!r} answered {response.status_code}: {response.text[:500]}")
+        messages = response.json()
+        assert isinstance(messages, list), f"unexpected REST answer for {text!r}: {messages!r}"
+        return messages
+
+    def logs(self) -> str:
+        return "\n\n".join(s.describe() for s in self.servers)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def start_stack(log_dir: Path, with_action_server: bool = True) -> RasaStack:
+    """Start the stack as `make run` would, on free ports; without the action server, Rasa is
+    pointed at a port where nothing listens ("action server down")."""
+    if not MODEL.exists():
+        raise StartupError(f"{MODEL.relative_to(REPO_ROOT)} is missing: run `make train` first.")
+    if not RASA.exists():
+        raise StartupError(f"{RASA.relative_to(REPO_ROOT)} is missing: run `make venv` first.")
+    actions_port = free_port()
+    rasa_port = free_port(exclude={actions_port})
+    action_server_url = f"http://localhost:{actions_port}/webhook"
+    stack = RasaStack(url=f"http://localhost:{rasa_port}", action_server_url=action_server_url)
+    checks: Dict[str, Callable[[], bool]] = {}
+    try:
+        if with_action_server:
+            stack.servers.append(start_action_server(actions_port, log_dir))
+            checks["action server GET /health"] = lambda: _get_ok(f"http://localhost:{actions_port}/health")
+        stack.servers.append(start_rasa(rasa_port, action_server_url, log_dir))
+        checks["rasa GET / and a reply over REST"] = lambda: _rasa_answers(stack.url)
+        wait_until_ready(checks, stack.servers)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def new_sender(prefix: str = "e2e") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+# ------------------------------------------------------------------------------------ replies
+
+def texts(messages: Iterable[dict]) -> List[str]:
+    return [m["text"] for m in messages if m.get("text")]
+
+
+def names_care_team(text: str) -> bool:
+    return "care team" in text.lower()
+
+
+def triage_payload(messages: Iterable[dict]) -> Optional[dict]:
+    """The structured triage sent by action_triage_symptoms: {"custom": {"triage": {...}}}."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("triage"), dict):
+            return custom["triage"]
+    return None
+
+
+def present_ids(payload: Optional[dict]) -> List[str]:
+    return [s["id"] for s in (payload or {}).get("symptoms", []) if not s.get("negated")]
+
+
+def negated_ids(payload: Optional[dict]) -> List[str]:
+    return [s["id"] for s in (payload or {}).get("symptoms", []) if s.get("negated")]
+
+
+def symptom(payload: Optional[dict], symptom_id: str) -> Optional[dict]:
+    return next((s for s in (payload or {}).get("symptoms", []) if s["id"] == symptom_id), None)
+
+
+CELSIUS_IN_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*C\b")
+
+
+def celsius_from_value(value: Optional[str]) -> Optional[float]:
+    """The Celsius reading in a fever's value: "39.5 C" or "102 F (38.9 C)"."""
+    if not value:
+        return None
+    found = CELSIUS_IN_VALUE.findall(value)
+    return float(found[-1]) if found else None
+
+
+def _load_domain() -> dict:
+    with open(DOMAIN, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def response_texts(name: str) -> List[str]:
+    """Every variation of a domain response, as the bot sends it."""
+    return [v["text"].strip() for v in _load_domain()["responses"][name]]
+
+
+def advice_by_text() -> Dict[str, str]:
+    """utter_symptom_advice's variations: text -> urgency (the unconditional one is `unclear`)."""
+    advice = {}
+    for variation in _load_domain()["responses"][ADVICE_RESPONSE]:
+        conditions = variation.get("condition") or []
+        urgency = next((c["value"] for c in conditions if c.get("name") == "urgency"), UNCLEAR)
+        advice[variation["text"].strip()] = urgency
+    return advice
+
+
+def advice_urgency(messages: Iterable[dict], advice: Optional[Dict[str, str]] = None) -> Optional[str]:
+    """The urgency of the utter_symptom_advice variation the bot sent, or None if it sent none."""
+    advice = advice if advice is not None else advice_by_text()
+    for text in texts(messages):
+        if text.strip() in advice:
+            return advice[text.strip()]
+    return None
+
+
+def urgency_rank(urgency: str) -> int:
+    """none < routine < urgent < emergency; `unclear` counts as urgent (unsure means escalate)."""
+    return URGENCY_ORDER.index("urgent" if urgency == UNCLEAR else urgency)
+
+
+def unsafe_phrases(messages: Iterable[dict]) -> List[str]:
+    """What bot.safety.find_unsafe_phrases finds in each bot text, as 'text -> phrases'."""
+    from bot.safety import find_unsafe_phrases
+
+    found = []
+    for text in texts(messages):
+        phrases = find_unsafe_phrases(text)
+        if phrases:
+            found.append(f"{text!r} -> {phrases}")
+    return found
+
+
+class Conversation:
+    """One sender's conversation; every turn must get a reply, and every reply must be safe."""
+
+    def __init__(self, send: Callable[[str, str], List[dict]], prefix: str = "e2e") -> None:
+        self._send = send
+        self.sender = new_sender(prefix)
+
+    def say(self, text: str) -> List[dict]:
+        messages = self._send(self.sender, text)
+        assert messages, f"no reply to {text!r} (an empty REST answer means handling failed; see the Rasa log)"
+        unsafe = unsafe_phrases(messages)
+        assert not unsafe, f"unsafe phrases in the reply to {text!r}: {unsafe}"
+        return messages
