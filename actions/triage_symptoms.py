@@ -30,7 +30,7 @@ class ActionTriageSymptoms(Action):
         days = reported.days_since_treatment
         if days is None and tracker.get_slot("days_since_treatment") is not None:
             days = int(tracker.get_slot("days_since_treatment"))
-        result = triage(reported.reports, therapy_id, days)
+        result = triage(reported.reports, therapy_id, days, reported.temperatures)
         payload = {"triage": {**result.as_dict(), "caregiver": reported.caregiver}}
         if result.guidance_text:
             dispatcher.utter_message(text=result.guidance_text, json_message=payload)

@@ -51,11 +51,12 @@ class ReportedInMessage:
     therapy_id: Optional[str]
     days_since_treatment: Optional[int]
     caregiver: bool
+    temperatures: List[str]
 
 
 def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
     """What a message reported, read back from its entities (ours only, not DIET's)."""
-    reports, therapy_ids, days, caregiver = [], [], None, False
+    reports, therapy_ids, temperatures, days, caregiver = [], [], [], None, False
     for entity in entities:
         if entity.get("extractor") != EXTRACTOR_NAME:
             continue
@@ -66,6 +67,8 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
                 red_flag=bool(entity.get("red_flag")), text=entity.get("text", ""),
                 value=entity.get("reading"),
             ))
+        elif kind == "temperature":
+            temperatures.append(entity["value"])
         elif kind == "therapy":
             therapy_ids.append(entity["value"])
         elif kind == "days_since_treatment":
@@ -75,4 +78,7 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
     generic = {"car_t", "bispecific"}
     specific = [t for t in therapy_ids if t not in generic]
     therapy = (specific or therapy_ids or [None])[0]
-    return ReportedInMessage(reports=reports, therapy_id=therapy, days_since_treatment=days, caregiver=caregiver)
+    return ReportedInMessage(
+        reports=reports, therapy_id=therapy, days_since_treatment=days, caregiver=caregiver,
+        temperatures=temperatures,
+    )

@@ -20,7 +20,7 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 import spacy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from bot.knowledge import Knowledge, load_knowledge
@@ -28,10 +28,16 @@ from bot.triage import SymptomReport
 
 OBJECT_PLACEHOLDER = "<obj>"
 OBJECT_PRONOUNS = ("him", "her", "them", "me")
+# "he's", "he’s" and "hes" all end in a token normalised to "s"; "its" in a phrase also matches "it's".
+APOSTROPHE_S = ("'s", "’s")
 RED_FLAG = "red"
 PLAIN = "plain"
 # Words below this length are never spelling-corrected: too many real words are one letter apart.
 MIN_CORRECTABLE_LENGTH = 5
+# A multi-word phrase still matches with up to this many words inserted between its words
+# ("heart is beating really fast", "can hardly breathe"), but never across punctuation or a
+# negation ("muscles don't ache" is not "muscles ache").
+MAX_INSERTED_WORDS = 2
 # Words at least this common in English (log probability, spacy-lookups-data) are real words,
 # never "corrected" into a symptom: "fewer" is not "fever", "never" is not "fever".
 COMMON_WORD_LOG_PROB = -15.0
@@ -109,6 +115,10 @@ class Extraction:
     caregiver: bool
 
     @property
+    def readings(self) -> Tuple[str, ...]:
+        return tuple(t.display() for t in self.temperatures)
+
+    @property
     def reports(self) -> List[SymptomReport]:
         return [m.as_report() for m in self.mentions]
 
@@ -148,16 +158,17 @@ class SymptomExtractor:
         self.language = self.knowledge.language
         self.nlp = spacy.blank("en")
         self.symptom_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self.loose_symptom_matcher = Matcher(self.nlp.vocab)
         self.therapy_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.caregiver_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.vocabulary: Set[str] = set()
-        self._add_symptom_patterns()
+        negation = self.language["negation"]
+        self._add_symptom_patterns(negation)
         for therapy in self.knowledge.therapies.values():
             self.therapy_matcher.add(therapy.id, self._docs(therapy.names))
         self.caregiver_matcher.add("caregiver", self._docs(self.language["caregiver"]["phrases"]))
         self.correctable = sorted(w for w in self.vocabulary if len(w) >= MIN_CORRECTABLE_LENGTH - 1)
         self.common_words = (common_words if common_words is not None else load_common_words()) - self.vocabulary
-        negation = self.language["negation"]
         self.negation_cues = self._norm_sequences(negation["before"])
         self.pseudo_negations = self._norm_sequences(negation["pseudo"])
         self.interjection_followers = set(negation["interjection_followers"])
@@ -173,7 +184,7 @@ class SymptomExtractor:
     def _docs(self, phrases: Iterable[str]) -> List[Doc]:
         docs = []
         for phrase in phrases:
-            doc = self.nlp.make_doc(phrase)
+            doc = self._tokenise(phrase)
             docs.append(doc)
             self.vocabulary.update(t.norm_ for t in doc if t.is_alpha)
         return docs
@@ -181,28 +192,54 @@ class SymptomExtractor:
     def _expand(self, phrases: Iterable[str]) -> List[str]:
         expanded = []
         for phrase in phrases:
-            if OBJECT_PLACEHOLDER in phrase:
-                expanded.extend(phrase.replace(OBJECT_PLACEHOLDER, p) for p in OBJECT_PRONOUNS)
-            else:
-                expanded.append(phrase)
+            variants = [phrase.replace(OBJECT_PLACEHOLDER, p) for p in OBJECT_PRONOUNS] if OBJECT_PLACEHOLDER in phrase else [phrase]
+            for variant in variants:
+                expanded.append(variant)
+                if " its " in f" {variant} ":
+                    expanded.append(f" {variant} ".replace(" its ", " it's ").strip())
         return expanded
 
-    def _add_symptom_patterns(self) -> None:
+    def _add_symptom_patterns(self, negation: dict) -> None:
+        never_inserted = sorted({
+            t.norm_ for phrase in negation["before"] + negation["clause_breaks"] for t in self.nlp.make_doc(phrase)
+        })
+        inserted = {"IS_PUNCT": False, "NORM": {"NOT_IN": never_inserted}, "OP": "?"}
         for symptom in self.knowledge.symptoms.values():
-            if symptom.phrases:
-                self.symptom_matcher.add(f"{symptom.id}|{PLAIN}", self._docs(self._expand(symptom.phrases)))
-            if symptom.red_flag_phrases:
-                self.symptom_matcher.add(f"{symptom.id}|{RED_FLAG}", self._docs(self._expand(symptom.red_flag_phrases)))
+            for kind, phrases in ((PLAIN, symptom.phrases), (RED_FLAG, symptom.red_flag_phrases)):
+                if not phrases:
+                    continue
+                key = f"{symptom.id}|{kind}"
+                docs = self._docs(self._expand(phrases))
+                self.symptom_matcher.add(key, docs)
+                loose = []
+                for doc in docs:
+                    if len(doc) < 2 or doc[0].norm_ in ("a", "an", "the"):
+                        continue
+                    pattern = []
+                    for index, token in enumerate(doc):
+                        if index:
+                            pattern.extend([inserted] * MAX_INSERTED_WORDS)
+                        pattern.append({"NORM": token.norm_})
+                    loose.append(pattern)
+                if loose:
+                    self.loose_symptom_matcher.add(key, loose)
 
     def _norm_sequences(self, phrases: Iterable[str]) -> List[Tuple[str, ...]]:
-        sequences = {tuple(t.norm_ for t in self.nlp.make_doc(p)) for p in phrases}
+        sequences = {tuple(t.norm_ for t in self._tokenise(p)) for p in phrases}
         return sorted(sequences, key=len, reverse=True)
 
     # --- text to doc ----------------------------------------------------------------------
 
+    def _tokenise(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        for token in doc:
+            if token.norm_ in APOSTROPHE_S:
+                token.norm_ = "s"
+        return doc
+
     def make_doc(self, text: str) -> Doc:
         """Tokenise and map misspelt words onto the knowledge base's vocabulary (token NORM)."""
-        doc = self.nlp.make_doc(text)
+        doc = self._tokenise(text)
         for token in doc:
             norm = token.norm_
             if (
@@ -295,10 +332,8 @@ class SymptomExtractor:
         )
 
     def _symptom_mentions(self, doc: Doc, norms: Sequence[str]) -> List[Mention]:
-        spans = []
-        for match_id, start, end in self.symptom_matcher(doc):
-            span = Span(doc, start, end, label=self.nlp.vocab.strings[match_id])
-            spans.append(span)
+        matches = list(self.symptom_matcher(doc)) + list(self.loose_symptom_matcher(doc))
+        spans = [Span(doc, start, end, label=self.nlp.vocab.strings[match_id]) for match_id, start, end in matches]
         mentions = []
         for span in spacy.util.filter_spans(spans):
             symptom_id, kind = span.label_.split("|")
@@ -383,5 +418,5 @@ class SymptomExtractor:
         return None
 
     def _mentions_treatment(self, sentence: str) -> bool:
-        norms = [t.norm_ for t in self.nlp.make_doc(sentence)]
+        norms = [t.norm_ for t in self._tokenise(sentence)]
         return any(self._sequence_at(norms, i, self.treatment_words) for i in range(len(norms)))

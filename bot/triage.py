@@ -71,6 +71,7 @@ class TriageResult:
     sources: Tuple[Source, ...]
     therapy: Optional[Therapy] = None
     days_since_treatment: Optional[int] = None
+    temperatures: Tuple[str, ...] = ()
     citations: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +111,7 @@ class TriageResult:
             "sources": [s.as_dict() for s in self.sources],
             "therapy": self.therapy.id if self.therapy else None,
             "days_since_treatment": self.days_since_treatment,
+            "temperatures": list(self.temperatures),
         }
 
 
@@ -267,9 +269,14 @@ def triage(
     reports: Iterable[SymptomReport],
     therapy_id: Optional[str] = None,
     days_since_treatment: Optional[int] = None,
+    temperatures: Sequence[str] = (),
     knowledge: Optional[Knowledge] = None,
 ) -> TriageResult:
-    """Triage what someone reported: urgency, per-symptom groups, guidance with sources, reply."""
+    """Triage what someone reported: urgency, per-symptom groups, guidance with sources, reply.
+
+    `temperatures` are the readings given (a fever among them is also a symptom report); a
+    reading below fever level with nothing else is something recognised, not something unclear.
+    """
     knowledge = knowledge or load_knowledge()
     therapy = knowledge.therapies.get(therapy_id) if therapy_id else None
     symptoms = _merge_reports(reports, knowledge)
@@ -278,7 +285,8 @@ def triage(
     present = [knowledge.symptoms[s.id] for s in symptoms if not s.negated]
 
     if not symptoms:
-        urgency, advice = "none", knowledge.urgency_advice[UNCLEAR]
+        urgency = "none"
+        advice = knowledge.urgency_advice["none" if temperatures else UNCLEAR]
     else:
         urgency = highest_urgency(s.urgency for s in symptoms if not s.negated)
         advice = knowledge.urgency_advice[urgency]
@@ -297,5 +305,5 @@ def triage(
     return TriageResult(
         urgency=urgency, symptoms=tuple(symptoms), advice=advice, guidance=tuple(guidance),
         sources=tuple(cited), therapy=therapy, days_since_treatment=days_since_treatment,
-        citations=citations,
+        temperatures=tuple(temperatures), citations=citations,
     )

@@ -64,7 +64,7 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         extraction = self.extractor.extract(text)
-        result = triage(extraction.reports, extraction.therapy_id, extraction.days_since_treatment)
+        result = triage(extraction.reports, extraction.therapy_id, extraction.days_since_treatment, extraction.readings)
         intent = (message.get(INTENT) or {}).get("name")
         has_red_flag = any(s.red_flag for s in result.present)
         if has_red_flag or (result.present and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS):
@@ -72,7 +72,7 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
             intent = REPORT_SYMPTOM
         urgency: Optional[str] = None
         if intent == REPORT_SYMPTOM:
-            urgency = result.urgency if result.symptoms else UNCLEAR
+            urgency = result.urgency if result.symptoms or extraction.temperatures else UNCLEAR
         entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
         message.set(ENTITIES, entities, add_to_output=True)
 
