@@ -5,13 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/triage.tar.gz
-# What a model is trained from: a change to any of these makes it stale.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' -o -name '*.py' 2>/dev/null)
+# What a model is trained from: a change to any of these makes it stale. The knowledge base and
+# the symptom component's code are read when the model is loaded, not stored in it.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
 .PHONY: venv train run test test-unit validate test-stories test-e2e clean

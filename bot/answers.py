@@ -12,8 +12,8 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from bot.knowledge import Knowledge, SideEffectList, Source, load_knowledge
 
 CARE_TEAM_REMINDER = (
-    "If you or the person you care for has any of these, contact the care team right away, day or "
-    "night; in an emergency call emergency services (911 in the US and Canada)."
+    "If you or the person you care for notices any side effect, contact the care team right away, "
+    "day or night; in an emergency call emergency services (911 in the US and Canada)."
 )
 QUESTION_REMINDER = "For anything about your own treatment, please ask your care team."
 

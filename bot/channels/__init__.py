@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 INTENT_PREFIX = "/"
+INJECTION_PUNCTUATION = re.compile(r'[{}\[\]":_@]')
 
 
 def neutralise_intent_injection(text: str) -> str:
@@ -14,6 +17,8 @@ def neutralise_intent_injection(text: str) -> str:
     is classified, and its symptoms recognised, like anything else anyone types.
     """
     stripped = text.lstrip()
-    if stripped.startswith(INTENT_PREFIX):
-        return stripped.lstrip(INTENT_PREFIX + " ")
-    return text
+    if not stripped.startswith(INTENT_PREFIX):
+        return text
+    # The rest is read as words: '/report_symptom{"symptom":"seizure"}' still reports a seizure.
+    words = INJECTION_PUNCTUATION.sub(" ", stripped.lstrip(INTENT_PREFIX))
+    return " ".join(words.split())

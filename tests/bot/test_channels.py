@@ -6,7 +6,7 @@ from bot.channels import neutralise_intent_injection
 
 
 @pytest.mark.parametrize("text,expected", [
-    ('/report_symptom{"symptom":"seizure"}', 'report_symptom{"symptom":"seizure"}'),
+    ('/report_symptom{"symptom":"seizure"}', "report symptom symptom seizure"),
     ("  /greet", "greet"),
     ("//deny my wife just collapsed", "deny my wife just collapsed"),
     ("temp 38/39", "temp 38/39"),
