@@ -201,7 +201,7 @@ class SymptomExtractor:
 
     def _add_symptom_patterns(self, negation: dict) -> None:
         never_inserted = sorted({
-            t.norm_ for phrase in negation["before"] + negation["clause_breaks"] for t in self.nlp.make_doc(phrase)
+            t.norm_ for phrase in negation["before"] + negation["clause_breaks"] for t in self._tokenise(phrase)
         })
         inserted = {"IS_PUNCT": False, "NORM": {"NOT_IN": never_inserted}, "OP": "?"}
         for symptom in self.knowledge.symptoms.values():

@@ -26,6 +26,7 @@ from bot.extraction import SymptomExtractor
 from bot.triage import UNCLEAR, triage
 
 REPORT_SYMPTOM = "report_symptom"
+NO_SYMPTOMS = "no_symptoms"
 # Intents under which a present symptom is still a report: small talk, answers, and requests the
 # assistant declines. Questions (what is CRS, which side effects, driving) keep their intent
 # unless a red flag is present.
@@ -66,13 +67,19 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         extraction = self.extractor.extract(text)
         result = triage(extraction.reports, extraction.therapy_id, extraction.days_since_treatment, extraction.readings)
         intent = (message.get(INTENT) or {}).get("name")
+        recognised = bool(result.symptoms or extraction.temperatures)
         has_red_flag = any(s.red_flag for s in result.present)
-        if has_red_flag or (result.present and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS):
+        if (
+            has_red_flag
+            or (result.present and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS)
+            # "no fever, no chills": denied symptoms are a report too, recorded for the care team.
+            or (recognised and intent == NO_SYMPTOMS)
+        ):
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
         urgency: Optional[str] = None
         if intent == REPORT_SYMPTOM:
-            urgency = result.urgency if result.symptoms or extraction.temperatures else UNCLEAR
+            urgency = result.urgency if recognised else UNCLEAR
         entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
         message.set(ENTITIES, entities, add_to_output=True)
 

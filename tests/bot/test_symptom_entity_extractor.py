@@ -35,6 +35,17 @@ def test_symptom_in_small_talk_is_a_report(component):
     assert entity_values(message, "urgency") == ["urgent"]
 
 
+def test_denied_symptoms_are_recorded_as_a_report(component):
+    message = parse(component, "no fever, no chills today", "no_symptoms")
+    assert message.get("intent")["name"] == "report_symptom"
+    assert entity_values(message, "urgency") == ["none"]
+
+
+def test_a_plain_check_in_stays_no_symptoms(component):
+    message = parse(component, "nothing new to report", "no_symptoms")
+    assert message.get("intent")["name"] == "no_symptoms"
+
+
 def test_questions_keep_their_intent(component):
     message = parse(component, "is tremor a side effect of car t?", "ask_side_effects")
     assert message.get("intent")["name"] == "ask_side_effects"

@@ -290,6 +290,19 @@ def response_texts(name: str) -> List[str]:
     return [v["text"].strip() for v in _load_domain()["responses"][name]]
 
 
+def responses_sent(messages: Iterable[dict]) -> List[str]:
+    """Which domain responses the bot sent (by name), in order; other texts as "text: ...".
+
+    Texts from actions are shown by their first words, so that a report says what was answered.
+    """
+    by_text = {}
+    for name, variations in _load_domain()["responses"].items():
+        for variation in variations:
+            if variation.get("text"):
+                by_text.setdefault(variation["text"].strip(), name)
+    return [by_text.get(t.strip(), f"text: {t.strip()[:80]!r}") for t in texts(messages)]
+
+
 def advice_by_text() -> Dict[str, str]:
     """utter_symptom_advice's variations: text -> urgency (the unconditional one is `unclear`)."""
     advice = {}

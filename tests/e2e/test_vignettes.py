@@ -16,7 +16,7 @@ import yaml
 
 from e2e_support import (
     REPO_ROOT, UNCLEAR, advice_by_text, advice_urgency, celsius_from_value, names_care_team, negated_ids,
-    new_sender, present_ids, symptom, texts, triage_payload, unsafe_phrases, urgency_rank,
+    new_sender, present_ids, responses_sent, symptom, texts, triage_payload, unsafe_phrases, urgency_rank,
 )
 
 SYMPTOM_RECALL_MIN = 0.9
@@ -77,7 +77,7 @@ class Outcome:
         return [s for s in self.found_present if s not in (self.vignette.get("present") or [])]
 
 
-def _actual_urgency(payload: Optional[dict], advice: Optional[str], notes: List[str]) -> str:
+def _actual_urgency(payload: Optional[dict], advice: Optional[str], notes: List[str], messages: List[dict]) -> str:
     """What the person was told: the payload's urgency; `unclear` when nothing was recognised."""
     if payload is not None and payload.get("symptoms"):
         urgency = payload.get("urgency")
@@ -88,28 +88,37 @@ def _actual_urgency(payload: Optional[dict], advice: Optional[str], notes: List[
         # No symptom recognised: the triage payload's urgency is missing or "none", and the
         # advice sent is the unclear one (which counts as urgent).
         return advice
-    notes.append("not triaged (no symptom advice sent)")
+    notes.append(f"not triaged (no symptom advice sent); the reply was: {responses_sent(messages)}")
     return "none"
 
 
 def _temperature(vignette: dict, payload: Optional[dict]) -> tuple:
+    """(ok, note): the reading on the fever symptom (at or above 38.0 C), or among the payload's
+    recorded readings (`temperatures`) below it, where there must be no fever."""
     expected = vignette.get("temperature_c")
     if expected is None:
         return None, ""
+    if payload is None:
+        return False, f"expected {expected} C, but there is no triage payload to read it from"
     fever = symptom(payload, "fever")
-    got = celsius_from_value((fever or {}).get("value")) if fever and not fever.get("negated") else None
+    on_fever = celsius_from_value((fever or {}).get("value")) if fever and not fever.get("negated") else None
+    recorded = [celsius_from_value(t) for t in payload.get("temperatures") or []]
+
     if expected >= FEVER_CELSIUS:
-        if got is None:
-            return False, f"expected {expected} C on the fever, got {fever!r}"
-        if abs(got - expected) > TEMPERATURE_TOLERANCE_C:
-            return False, f"expected {expected} C, got {got} C ({fever.get('value')})"
-        return True, f"{got} C"
-    # Below 38.0 C there is no fever, so the payload carries no reading: check that no fever is made up.
-    if got is not None:
-        if abs(got - expected) > TEMPERATURE_TOLERANCE_C:
-            return False, f"expected {expected} C (no fever), got a fever at {got} C"
-        return False, f"{expected} C is below {FEVER_CELSIUS} C but was reported as a fever"
-    return True, f"{expected} C: no fever reported (the payload carries readings only on a fever)"
+        if same_any([on_fever], expected):
+            return True, f"fever at {on_fever} C"
+        return False, f"expected a fever at {expected} C, got fever {fever!r}, readings {payload.get('temperatures')}"
+    if on_fever is not None:
+        return False, f"{expected} C is below {FEVER_CELSIUS} C, but a fever at {on_fever} C was reported"
+    if "temperatures" not in payload:
+        return True, f"{expected} C: no fever from it (the payload records no other readings)"
+    if same_any(recorded, expected):
+        return True, f"reading {expected} C recorded, no fever from it"
+    return False, f"expected the reading {expected} C, got readings {payload.get('temperatures')}"
+
+
+def same_any(values: List[Optional[float]], expected: float) -> bool:
+    return any(v is not None and abs(v - expected) <= TEMPERATURE_TOLERANCE_C for v in values)
 
 
 def _run(send, vignette: dict, advice_texts: dict) -> Outcome:
@@ -119,7 +128,7 @@ def _run(send, vignette: dict, advice_texts: dict) -> Outcome:
     notes: List[str] = []
     if not messages:
         notes.append("empty reply (handling failed; see the Rasa log)")
-    actual = _actual_urgency(payload, advice, notes)
+    actual = _actual_urgency(payload, advice, notes, messages)
     temperature_ok, temperature_note = _temperature(vignette, payload)
     return Outcome(
         vignette=vignette, messages=messages, payload=payload, advice=advice, actual=actual,
@@ -194,7 +203,8 @@ def _percent(value: float) -> str:
 
 def _triage_line(o: Outcome) -> str:
     return (f"`{o.id}`: \"{o.text}\": expected {o.expected}, got {o.actual}"
-            + (f" (advice: {o.advice})" if o.advice and o.advice != o.actual else ""))
+            + (f" (advice: {o.advice})" if o.advice and o.advice != o.actual else "")
+            + (f"; {'; '.join(o.notes)}" if o.notes else ""))
 
 
 def _report(figures: Figures) -> str:
