@@ -16,7 +16,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
-.PHONY: venv train run test test-unit validate test-stories test-e2e clean
+TOOLS := .venv-tools
+WIDGET := web/node_modules/rasa-webchat/lib/index.js
+
+.PHONY: venv web browser tools train run test test-unit validate test-stories test-e2e clean
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -27,13 +30,35 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
 
 venv: $(VENV)/.installed
 
+# The web chat widget, rasa-webchat, from the npm registry (not copied into the repository).
+$(WIDGET): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(WIDGET)
+
+web: $(WIDGET)
+
+# Debian's Chromium and its driver, for the browser test (test tools cannot download browsers here).
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+# Test tools that must not share Rasa's pinned environment: schemathesis for the agent-assist API.
+$(TOOLS)/.installed: requirements-tools.txt
+	@python310=$$(scripts/find_python310.sh) || exit 1; \
+	  [ -x $(TOOLS)/bin/python ] || "$$python310" -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	touch $@
+
+tools: $(TOOLS)/.installed
+
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(RASA) train --fixed-model-name triage --out models
 	@touch $(MODEL)
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WIDGET)
 	scripts/run.sh
 
 test-unit: $(VENV)/.installed
@@ -46,7 +71,7 @@ validate: $(VENV)/.installed
 test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/stories
 
-test-e2e: $(MODEL)
+test-e2e: $(MODEL) $(WIDGET) browser tools
 	$(PY) -m pytest tests/e2e -q
 
 test: test-unit validate test-stories test-e2e

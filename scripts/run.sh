@@ -24,5 +24,15 @@ pids+=($!)
   --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
 
-echo "Action server on :${ACTION_PORT}; Rasa on :${RASA_PORT}, REST channel at http://localhost:${RASA_PORT}/webhooks/rest/webhook (ready about 30 s after start). Ctrl-C stops both."
+cat <<MSG
+The bot is starting (ready about 30 s after start). Ctrl-C stops it.
+  Chat widget page:      http://localhost:${RASA_PORT}/webhooks/webchat/chat
+  Helpline agent page:   http://localhost:${RASA_PORT}/webhooks/agent_assist/
+  Agent-assist API:      POST http://localhost:${RASA_PORT}/webhooks/agent_assist/triage
+  REST channel:          POST http://localhost:${RASA_PORT}/webhooks/rest/webhook
+  Action server:         :${ACTION_PORT} (internal: never expose it)
+MSG
+if [ -z "${AGENT_ASSIST_TOKEN:-}" ]; then
+  echo "Agent assist is OFF: set a token to turn it on, e.g.  AGENT_ASSIST_TOKEN=\$(openssl rand -hex 24) make run"
+fi
 wait -n "${pids[@]}"

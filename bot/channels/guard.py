@@ -1,0 +1,140 @@
+"""What every channel checks before a message reaches Rasa, and what it answers instead.
+
+Empty, non-text, over-long and flooding messages get a clear answer without running the
+dialogue; "/intent" injection is read as words; a failure while handling a message still
+answers with the care-team and emergency advice. Nothing here logs message text: conversation
+text is health information.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional
+
+from rasa.core.channels.channel import UserMessage
+
+from bot.channels import neutralise_intent_injection
+from bot.extraction import SymptomExtractor
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARACTERS = 1000
+EMERGENCY_LINE = (
+    "If someone has had a seizure, cannot be woken or cannot breathe, call emergency services "
+    "(911 in the US and Canada) now."
+)
+CARE_TEAM_LINE = "If you are worried about a symptom, contact your care team right away, day or night."
+
+
+@dataclass(frozen=True)
+class GuardReplies:
+    empty: str = f"I did not receive any words. Please tell me what you are noticing. {EMERGENCY_LINE}"
+    not_text: str = f"I can only read text messages. Please type what you are noticing. {EMERGENCY_LINE}"
+    too_long: str = (
+        f"Your message is longer than {MAX_MESSAGE_CHARACTERS} characters, so I have not read it. Please "
+        f"send it in shorter parts. {CARE_TEAM_LINE} {EMERGENCY_LINE}"
+    )
+    too_long_red_flag: str = (
+        "Your message mentions something that may be an emergency. Call emergency services now (911 in "
+        "the US and Canada), then tell the care team. The message is longer than "
+        f"{MAX_MESSAGE_CHARACTERS} characters, so I have not read the rest: please send it in shorter parts."
+    )
+    too_fast: str = (
+        f"You are sending messages faster than I can answer. Please wait a few seconds and send it again. "
+        f"{CARE_TEAM_LINE} {EMERGENCY_LINE}"
+    )
+    failure: str = (
+        f"Sorry, something went wrong on my side and I could not answer. {CARE_TEAM_LINE} {EMERGENCY_LINE}"
+    )
+
+
+class FloodLimiter:
+    """At most `limit` messages per sender in any `window_seconds` (in this process)."""
+
+    def __init__(self, limit: int = 20, window_seconds: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.clock = clock
+        self.recent: Dict[str, Deque[float]] = defaultdict(deque)
+
+    def allow(self, sender_id: str) -> bool:
+        now = self.clock()
+        times = self.recent[sender_id]
+        while times and now - times[0] > self.window_seconds:
+            times.popleft()
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        return True
+
+
+class MessageGuard:
+    """Wraps a channel's `on_new_message` with the checks above."""
+
+    def __init__(
+        self,
+        extractor: Optional[SymptomExtractor] = None,
+        limiter: Optional[FloodLimiter] = None,
+        replies: GuardReplies = GuardReplies(),
+    ):
+        self._extractor = extractor
+        self.limiter = limiter or FloodLimiter()
+        self.replies = replies
+
+    @property
+    def extractor(self) -> SymptomExtractor:
+        if self._extractor is None:
+            self._extractor = SymptomExtractor()
+        return self._extractor
+
+    def refusal(self, text: Any, sender_id: str) -> Optional[str]:
+        """The answer for a message that must not reach the dialogue, or None to let it through."""
+        if not isinstance(text, str):
+            return self.replies.not_text
+        if not text.strip():
+            return self.replies.empty
+        if len(text) > MAX_MESSAGE_CHARACTERS:
+            # Not read as a conversation turn, but never ignored for red flags.
+            extraction = self.extractor.extract(text)
+            if any(m.red_flag for m in extraction.mentions):
+                return self.replies.too_long_red_flag
+            return self.replies.too_long
+        if not self.limiter.allow(sender_id):
+            return self.replies.too_fast
+        return None
+
+    async def deliver(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+        """Hand a checked message to Rasa, read as words, with a safe answer if handling fails."""
+        message.text = neutralise_intent_injection(message.text)
+        try:
+            await on_new_message(message)
+        except Exception:
+            logger.exception("Handling a message failed (channel %s); sent the safe fallback.", message.input_channel)
+            await message.output_channel.send_text_message(message.sender_id, self.replies.failure)
+
+    def wrap(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+        """`on_new_message` behind every check: what a chat channel registers."""
+
+        async def guarded(message: UserMessage) -> None:
+            refusal = self.refusal(message.text, message.sender_id)
+            if refusal is not None:
+                logger.info("Message refused by the input guard (channel %s).", message.input_channel)
+                await message.output_channel.send_text_message(message.sender_id, refusal)
+                return
+            await self.deliver(on_new_message, message)
+
+        return guarded
+
+
+_shared_guard: Optional[MessageGuard] = None
+
+
+def shared_guard() -> MessageGuard:
+    """One guard per process, so that every channel shares the extractor and the flood limits."""
+    global _shared_guard
+    if _shared_guard is None:
+        _shared_guard = MessageGuard()
+    return _shared_guard

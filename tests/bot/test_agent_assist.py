@@ -1,0 +1,55 @@
+"""What a helpline agent gets for a call: accumulated triage, words to say, a call-log note."""
+
+from bot.agent_assist import agent_assist_response
+from bot.entities import extraction_to_entities
+from bot.safety import find_unsafe_phrases
+
+
+def call(extractor, *texts):
+    turns = [extraction_to_entities(extractor.extract(t), None, t) for t in texts]
+    return agent_assist_response("call-1", turns)
+
+
+def test_the_issues_example(extractor):
+    answer = call(extractor, "temp 38.9 and he's mixing up words")
+    assert answer["urgency"] == "urgent"
+    present = {s["id"]: s for s in answer["symptoms"] if not s["negated"]}
+    assert present["fever"]["value"] == "38.9 C"
+    assert "trouble_speaking" in present
+    assert {"crs", "icans"} <= set(answer["groups"])
+    assert "care team right away" in answer["script"]
+    assert answer["summary"].startswith("Caregiver reports: fever (38.9 C), trouble speaking")
+
+
+def test_symptoms_accumulate_and_urgency_never_goes_down(extractor):
+    first = call(extractor, "she's been off all evening", "now 38.6")
+    assert first["urgency"] == "urgent"
+    later = call(extractor, "she's been off all evening", "now 38.6", "actually no fever now, just a rash")
+    assert later["urgency"] == "urgent"
+    assert {s["id"] for s in later["symptoms"] if not s["negated"]} >= {"fever", "rash"}
+
+
+def test_red_flag_script_starts_with_emergency_services(extractor):
+    answer = call(extractor, "he had a fit and now we cant wake him")
+    assert answer["urgency"] == "emergency"
+    assert "Call emergency services now" in answer["script"]
+    assert "Red flags: seizure, changes in consciousness." in answer["summary"]
+
+
+def test_denied_symptoms_are_listed_and_in_the_note(extractor):
+    answer = call(extractor, "no fever, no confusion, just constipated, day 4 after blincyto")
+    assert {(s["id"], s["negated"]) for s in answer["symptoms"]} == {
+        ("constipation", False), ("fever", True), ("confusion", True)}
+    assert "Denies: fever, confusion." in answer["summary"]
+    assert "Therapy: blinatumomab (Blincyto). Days since treatment: 4." in answer["summary"]
+
+
+def test_nothing_recognised_still_sends_to_the_care_team(extractor):
+    answer = call(extractor, "she's just not herself today")
+    assert "care team" in answer["script"]
+
+
+def test_scripts_and_notes_are_safe(extractor):
+    for text in ["my husband had a seizure", "no fever", "rash on my arms", "temp 39.4 and confused"]:
+        answer = call(extractor, text)
+        assert find_unsafe_phrases(answer["script"] + " " + answer["summary"]) == []
