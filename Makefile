@@ -44,10 +44,10 @@ browser:
 	fi
 
 # Test tools that must not share Rasa's pinned environment: schemathesis for the agent-assist API.
-$(TOOLS)/.installed: requirements-tools.txt
+$(TOOLS)/.installed: requirements-tools.txt constraints-tools.txt
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
 	  [ -x $(TOOLS)/bin/python ] || "$$python310" -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt -c constraints-tools.txt
 	touch $@
 
 tools: $(TOOLS)/.installed

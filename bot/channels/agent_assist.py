@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "AGENT_ASSIST_TOKEN"
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# What JSON Schema's (ECMAScript's) \s calls white space: "text" must have something else.
+SPACES = frozenset(" \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff") | {
+    chr(c) for c in range(0x2000, 0x200B)}
 PAGE_FILES = frozenset({"agent.html", "agent.css", "agent.js"})
 
 
@@ -58,7 +61,7 @@ def parse_request(request: Request) -> Dict[str, Any]:
     text = body.get("text")
     if not isinstance(text, str):
         raise InvalidUsage("'text' is required and must be a string.")
-    if not text.strip():
+    if all(character in SPACES for character in text):
         raise InvalidUsage("'text' must not be empty.")
     if len(text) > MAX_MESSAGE_CHARACTERS:
         raise InvalidUsage(f"'text' must be at most {MAX_MESSAGE_CHARACTERS} characters; send it in parts.")
@@ -87,12 +90,13 @@ class AgentAssistInput(InputChannel):
         guard = shared_guard()
 
         @webhook.route("/", methods=["GET"])
-        async def agent_page(request: Request) -> HTTPResponse:
-            return await pages.serve("agent.html", PAGE_FILES)
-
         @webhook.route("/<asset>", methods=["GET"])
-        async def agent_asset(request: Request, asset: str) -> HTTPResponse:
-            return await pages.serve(asset, PAGE_FILES)
+        async def agent_page(request: Request, asset: str = "") -> HTTPResponse:
+            return await pages.serve(asset or "agent.html", PAGE_FILES)
+
+        @webhook.route("/triage", methods=["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+        async def other_methods(request: Request) -> HTTPResponse:
+            return error("Use POST.", 405, Allow="POST")
 
         @webhook.route("/triage", methods=["POST"])
         async def triage(request: Request) -> HTTPResponse:
