@@ -25,7 +25,7 @@ class Answer:
 
 
 def _cite(source: Source) -> str:
-    return f"[{source.citation()}]"
+    return f"(Source: {source.citation()})"
 
 
 def _finish(lines: List[str], sources: Iterable[Source], reminder: str) -> Answer:

@@ -92,9 +92,11 @@ class TriageResult:
         if not self.guidance:
             return ""
         lines = ["What the documents say:"]
-        lines.extend(f"- {line.text} [{self.citations[line.source]}]" for line in self.guidance)
-        lines.append("Only your care team can assess what is happening; please keep them informed.")
-        return "\n".join(lines)
+        lines.extend(
+            f"- {line.text} (Source: {self.citations[line.source]})" if line.source else f"- {line.text}"
+            for line in self.guidance
+        )
+        return "\n".join(lines) + "\n\nOnly your care team can assess what is happening; please keep them informed."
 
     @property
     def reply_text(self) -> str:
@@ -301,7 +303,6 @@ def triage(
         if line.source and knowledge.sources[line.source] not in cited:
             cited.append(knowledge.sources[line.source])
     citations = {s.id: s.citation() for s in cited}
-    citations[""] = "no document"
     return TriageResult(
         urgency=urgency, symptoms=tuple(symptoms), advice=advice, guidance=tuple(guidance),
         sources=tuple(cited), therapy=therapy, days_since_treatment=days_since_treatment,

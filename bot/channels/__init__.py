@@ -6,6 +6,7 @@ import re
 
 INTENT_PREFIX = "/"
 INJECTION_PUNCTUATION = re.compile(r'[{}\[\]":_@]')
+HARMLESS_INTENTS = frozenset(f"{INTENT_PREFIX}{intent}" for intent in ("greet", "goodbye", "affirm", "deny", "thank"))
 
 
 def neutralise_intent_injection(text: str) -> str:
@@ -19,6 +20,10 @@ def neutralise_intent_injection(text: str) -> str:
     stripped = text.lstrip()
     if not stripped.startswith(INTENT_PREFIX):
         return text
+    if stripped.rstrip() in HARMLESS_INTENTS:
+        # A bare small-talk intent (a widget's opening "/greet", a quick-reply button) carries
+        # no entities and no words to miss, so Rasa may read it as the intent it names.
+        return stripped.rstrip()
     # The rest is read as words: '/report_symptom{"symptom":"seizure"}' still reports a seizure.
     words = INJECTION_PUNCTUATION.sub(" ", stripped.lstrip(INTENT_PREFIX))
     return " ".join(words.split())

@@ -17,7 +17,7 @@ MIME_TYPES = {
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self'; img-src 'self' data:; frame-ancestors 'self'"
+        "connect-src 'self'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

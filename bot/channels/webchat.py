@@ -31,6 +31,8 @@ from bot.channels.guard import shared_guard
 logger = logging.getLogger(__name__)
 
 ALLOWED_ORIGINS_VARIABLE = "WEBCHAT_ALLOWED_ORIGINS"
+# Session ids are random tokens (rasa-webchat makes 32 hex digits): anything else is replaced.
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 EMERGENCY_CSS = {"style": "class", "css": "triage-emergency"}
 PHONE_OR_URL = re.compile(r"(?<![\w\[/:-])(911|1-\d{3}-\d{3}-\d{4})(?![\w-])|(https?://[^\s)\]]+)")
 # URL under /webhooks/webchat/ -> file under web/ (the widget itself comes from npm).
@@ -100,6 +102,20 @@ class WebchatInput(SocketIOInput):
         # engine.io's default, the page's own origin, unless origins are configured.
         sio.eio.cors_allowed_origins = self.allowed_origins
 
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            """Rasa's handler, but awaiting enter_room, a coroutine in python-socketio 5.x.
+
+            Rasa 3.6 calls it without `await`, so the socket never joins its session's room and
+            every reply, sent to that room, is lost: the widget would show nothing at all.
+            """
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
             """Rasa's handler, but a malformed event gets an answer instead of an exception."""
@@ -108,7 +124,7 @@ class WebchatInput(SocketIOInput):
                 await output.send_text_message(sid, shared_guard().replies.not_text)
                 return
             sender_id = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(sender_id, str) or not sender_id:
+            if not isinstance(sender_id, str) or not SESSION_ID.match(sender_id):
                 sender_id = sid
             metadata = data.get(self.metadata_key)
             if isinstance(metadata, str):

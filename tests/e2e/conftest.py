@@ -4,13 +4,16 @@
 `stack_without_actions` (module): Rasa alone, its action endpoint pointed at a port where nothing
 listens, for the "action server down" case.
 `send(sender, text)`: POST a message to the session stack's REST channel, get the bot's messages.
+`socket_chat()`: a socket.io conversation with the session stack, as the web widget holds one.
+`browser`: headless Chromium (Debian's, through chromedriver) with a fresh profile.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, Optional
 
 import pytest
 
@@ -19,7 +22,9 @@ for path in (HERE, HERE.parents[1]):  # this folder (e2e_support) and the reposi
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from e2e_support import MODEL, REPO_ROOT, RasaStack, StartupError, start_stack  # noqa: E402
+from e2e_support import (  # noqa: E402
+    MODEL, REPO_ROOT, SCREENSHOTS, RasaStack, SocketChat, StartupError, start_chromium, start_stack,
+)
 
 
 def _started(tmp_path_factory: pytest.TempPathFactory, with_action_server: bool) -> Iterator[RasaStack]:
@@ -50,3 +55,48 @@ def stack_without_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="session")
 def send(stack: RasaStack) -> Callable[[str, str], List[dict]]:
     return stack.send
+
+
+# ------------------------------------------------------------------------------------ socket.io
+
+@pytest.fixture
+def socket_chat(stack: RasaStack) -> Iterator[Callable[..., SocketChat]]:
+    """Open socket.io conversations with the session stack (`socket_chat()`); closed after the test."""
+    opened: List[SocketChat] = []
+
+    def open_chat(session_id: Optional[str] = None) -> SocketChat:
+        chat = SocketChat(stack.url, session_id=session_id)
+        opened.append(chat)
+        return chat
+
+    yield open_chat
+    for chat in opened:
+        chat.close()
+
+
+# ------------------------------------------------------------------------------------ browser
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Keep each phase's report on the test item, so that fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest, tmp_path: Path):
+    """Headless Chromium with a fresh profile; a failed test leaves a screenshot in reports/screenshots."""
+    try:
+        driver = start_chromium(tmp_path / "chromium-profile")
+    except StartupError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield driver
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.name)
+            driver.save_screenshot(str(SCREENSHOTS / f"FAILED-{name}.png"))
+        driver.quit()

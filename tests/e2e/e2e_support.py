@@ -8,7 +8,9 @@ the tests never talk to, or clash with, a bot someone is running.
 from __future__ import annotations
 
 import os
+import queue
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -43,6 +45,10 @@ ADVICE_RESPONSE = "utter_symptom_advice"
 
 # ------------------------------------------------------------------------------------ processes
 
+# The agent-assist token of the full e2e stack: random for each run, as a real one would be.
+E2E_AGENT_TOKEN = secrets.token_hex(24)
+
+
 class StartupError(RuntimeError):
     """The stack did not come up; the message carries the tail of every server's log."""
 
@@ -58,9 +64,13 @@ def free_port(exclude: Iterable[int] = ()) -> int:
             return port
 
 
-def server_env(action_server_url: str) -> Dict[str, str]:
-    """The environment `make run` gives the servers (the Makefile's exports)."""
+def server_env(action_server_url: str, agent_token: Optional[str] = None) -> Dict[str, str]:
+    """The environment `make run` gives the servers (the Makefile's exports); agent assist is on
+    only with a token."""
     env = dict(os.environ)
+    env.pop("AGENT_ASSIST_TOKEN", None)
+    if agent_token:
+        env["AGENT_ASSIST_TOKEN"] = agent_token
     env.update({
         "ACTION_SERVER_URL": action_server_url,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -130,10 +140,11 @@ def start_action_server(port: int, log_dir: Path) -> ServerProcess:
                          server_env(f"http://localhost:{port}/webhook"))
 
 
-def start_rasa(port: int, action_server_url: str, log_dir: Path) -> ServerProcess:
+def start_rasa(port: int, action_server_url: str, log_dir: Path, agent_token: Optional[str] = None) -> ServerProcess:
     args = [str(RASA), "run", "--model", str(MODEL.relative_to(REPO_ROOT)), "--port", str(port),
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
-    return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log", server_env(action_server_url))
+    return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log",
+                         server_env(action_server_url, agent_token))
 
 
 # ------------------------------------------------------------------------------------ readiness
@@ -225,7 +236,9 @@ def start_stack(log_dir: Path, with_action_server: bool = True) -> RasaStack:
         if with_action_server:
             stack.servers.append(start_action_server(actions_port, log_dir))
             checks["action server GET /health"] = lambda: _get_ok(f"http://localhost:{actions_port}/health")
-        stack.servers.append(start_rasa(rasa_port, action_server_url, log_dir))
+        # The full stack has agent assist on; the "action server down" one shows it off.
+        agent_token = E2E_AGENT_TOKEN if with_action_server else None
+        stack.servers.append(start_rasa(rasa_port, action_server_url, log_dir, agent_token))
         checks["rasa GET / and a reply over REST"] = lambda: _rasa_answers(stack.url)
         wait_until_ready(checks, stack.servers)
     except BaseException:
@@ -352,3 +365,134 @@ class Conversation:
         unsafe = unsafe_phrases(messages)
         assert not unsafe, f"unsafe phrases in the reply to {text!r}: {unsafe}"
         return messages
+
+
+# ------------------------------------------------------------------------------------ raw REST
+
+def post_raw(base_url: str, body: bytes, content_type: str = "application/json") -> requests.Response:
+    """POST bytes as they are to the REST channel (for malformed bodies)."""
+    return requests.post(base_url + WEBHOOK_PATH, data=body, headers={"Content-Type": content_type},
+                         timeout=REQUEST_TIMEOUT_S)
+
+
+def post_json(base_url: str, body: object) -> requests.Response:
+    """POST any JSON value to the REST channel, whatever its shape."""
+    return requests.post(base_url + WEBHOOK_PATH, json=body, timeout=REQUEST_TIMEOUT_S)
+
+
+# ------------------------------------------------------------------------------------ socket.io
+
+SOCKET_PATH = "socket.io"
+SOCKET_CONNECT_TIMEOUT_S = 20.0
+# Replies come one event per message and nothing marks the last one: a reply is complete when
+# nothing more has come for this long (the action server is called between two messages).
+SOCKET_QUIET_S = 2.5
+TEL_LINK = re.compile(r"\[([^\]]+)\]\(tel:[^)]*\)")
+
+
+def plain(text: str) -> str:
+    """A widget text without the markdown tel: links the widget channel adds: "[911](tel:911)" -> "911"."""
+    return TEL_LINK.sub(r"\1", text)
+
+
+class SocketChat:
+    """One conversation over socket.io, held as rasa-webchat holds it: `session_request` with a
+    session id, then `user_uttered` events carrying it; every `bot_uttered` event is collected."""
+
+    def __init__(self, base_url: str, session_id: Optional[str] = None) -> None:
+        import socketio  # python-socketio, installed with Rasa
+
+        self.session_id = session_id or uuid.uuid4().hex
+        self._received: "queue.Queue[object]" = queue.Queue()
+        self._confirmed: "queue.Queue[object]" = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self._received.put)
+        self.client.on("session_confirm", self._confirmed.put)
+        self.client.connect(base_url, socketio_path=SOCKET_PATH, wait_timeout=SOCKET_CONNECT_TIMEOUT_S)
+        self.client.emit("session_request", {"session_id": self.session_id})
+        try:
+            confirmed = self._confirmed.get(timeout=SOCKET_CONNECT_TIMEOUT_S)
+        except queue.Empty:
+            self.close()
+            raise AssertionError(f"no session_confirm for session {self.session_id}") from None
+        assert confirmed == self.session_id, f"session_confirm for {confirmed!r}, asked for {self.session_id!r}"
+
+    def emit(self, data: object) -> None:
+        """Send any `user_uttered` payload, well-formed or not."""
+        self.client.emit("user_uttered", data)
+
+    def send(self, message: object) -> None:
+        self.emit({"message": message, "session_id": self.session_id})
+
+    def collect(self, until: Optional[Callable[[List[dict]], bool]] = None, quiet: float = SOCKET_QUIET_S,
+                timeout: float = REQUEST_TIMEOUT_S) -> List[dict]:
+        """The `bot_uttered` events that arrive until `until(messages)` holds (or, without it, until
+        at least one has come), and then nothing more for `quiet` seconds."""
+        messages: List[dict] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = until(messages) if until else bool(messages)
+            wait = quiet if done else min(quiet, max(0.0, deadline - time.monotonic()))
+            try:
+                event = self._received.get(timeout=wait)
+            except queue.Empty:
+                if done:
+                    return messages
+                continue
+            messages.append(event if isinstance(event, dict) else {"unexpected_event": event})
+        return messages
+
+    def say(self, message: object, until: Optional[Callable[[List[dict]], bool]] = None,
+            timeout: float = REQUEST_TIMEOUT_S) -> List[dict]:
+        self.send(message)
+        return self.collect(until=until, timeout=timeout)
+
+    def close(self) -> None:
+        try:
+            self.client.disconnect()
+        except Exception:  # already gone
+            pass
+
+
+def socket_texts(messages: Iterable[dict]) -> List[str]:
+    """The texts of socket.io replies, with the widget's tel: links made plain again."""
+    return [plain(t) for t in texts(messages)]
+
+
+def plain_messages(messages: Iterable[dict]) -> List[dict]:
+    """Socket.io replies with plain texts, so that the REST helpers (advice_urgency...) apply."""
+    return [dict(m, text=plain(m["text"])) if isinstance(m.get("text"), str) else m for m in messages]
+
+
+# ------------------------------------------------------------------------------------ browser
+
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("E2E_CHROMEDRIVER", "/usr/bin/chromedriver"))
+SCREENSHOTS = REPO_ROOT / "reports" / "screenshots"
+WIDGET_PAGE_PATH = "/webhooks/webchat/chat"
+BROWSER_WINDOW = (1000, 1100)
+
+
+def start_chromium(profile_dir: Path):
+    """Debian's headless Chromium through Debian's chromedriver (`make browser` installs both).
+
+    The driver's path is given explicitly, so Selenium Manager never runs (it would try to
+    download a driver or a browser); the profile is a fresh folder of the test's own.
+    """
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        raise StartupError(f"{', '.join(missing)} not found: run `make browser` (Debian's chromium and chromium-driver).")
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", f"--window-size={BROWSER_WINDOW[0]},{BROWSER_WINDOW[1]}",
+                     f"--user-data-dir={profile_dir}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(profile_dir.parent / "chromedriver.log"))
+    return webdriver.Chrome(service=service, options=options)

@@ -1,0 +1,135 @@
+"""The helpline agent-assist API and page, against the live stack, as a helpline tool uses them."""
+
+import json
+import subprocess
+import uuid
+
+import pytest
+import requests
+
+from bot.safety import find_unsafe_phrases
+from e2e_support import E2E_AGENT_TOKEN, REPO_ROOT
+
+PATH = "/webhooks/agent_assist/triage"
+SCHEMATHESIS = REPO_ROOT / ".venv-tools" / "bin" / "schemathesis"
+OPENAPI = REPO_ROOT / "docs" / "agent_assist.openapi.yaml"
+
+
+def post(stack, body, token=E2E_AGENT_TOKEN, raw=None):
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    data = raw if raw is not None else json.dumps(body).encode()
+    return requests.post(stack.url + PATH, data=data, headers=headers, timeout=60)
+
+
+def call_id():
+    return f"call-{uuid.uuid4().hex[:10]}"
+
+
+def test_the_issues_example(stack):
+    reply = post(stack, {"text": "temp 38.9 and he's mixing up words", "conversation_id": call_id()})
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    assert answer["urgency"] == "urgent"
+    present = {s["id"]: s for s in answer["symptoms"] if not s["negated"]}
+    assert present["fever"]["value"] == "38.9 C"
+    assert "trouble_speaking" in present
+    assert {"crs", "icans"} <= set(answer["groups"])
+    assert "care team right away" in answer["script"]
+    assert answer["summary"].startswith("Caregiver reports: fever (38.9 C), trouble speaking")
+    assert {s["id"] for s in answer["sources"]} >= {"acs-car-t-side-effects"}
+    assert all(g["source"] in {s["id"] for s in answer["sources"]} for g in answer["guidance"] if g["source"])
+    assert find_unsafe_phrases(answer["script"] + answer["summary"]) == []
+
+
+def test_without_or_with_a_wrong_token_it_is_401(stack):
+    body = {"text": "temp 38.9 and he's mixing up words"}
+    for token in (None, "wrong-token", E2E_AGENT_TOKEN[:-1]):
+        reply = post(stack, body, token=token)
+        assert reply.status_code == 401
+        assert reply.json() == {"error": "Missing or wrong bearer token."}
+        assert "symptoms" not in reply.text
+
+
+def test_a_call_adds_up_over_several_requests(stack):
+    conversation = call_id()
+    first = post(stack, {"text": "she's been off all evening", "conversation_id": conversation}).json()
+    second = post(stack, {"text": "now 38.6, day +3 after cilta-cel", "conversation_id": conversation}).json()
+    third = post(stack, {"text": "no seizure, but she can't find her words", "conversation_id": conversation}).json()
+    assert first["conversation_id"] == second["conversation_id"] == conversation
+    assert second["urgency"] == "urgent"
+    assert {(s["id"], s["negated"]) for s in third["symptoms"]} >= {
+        ("fever", False), ("trouble_speaking", False), ("seizure", True)}
+    assert third["therapy"] == "ciltacabtagene_autoleucel" and third["days_since_treatment"] == 3
+    assert "Denies: seizure." in third["summary"]
+    other = post(stack, {"text": "bit of a rash", "conversation_id": call_id()}).json()
+    assert {s["id"] for s in other["symptoms"]} == {"rash"} and other["urgency"] == "routine"
+
+
+def test_a_red_flag_is_an_emergency_with_emergency_services_first(stack):
+    answer = post(stack, {"text": "he just had a fit and now he won't wake up"}).json()
+    assert answer["urgency"] == "emergency"
+    assert answer["script"].index("Call emergency services now") < answer["script"].index("care team")
+    assert len(answer["conversation_id"]) == 32  # a new call was opened
+
+
+@pytest.mark.parametrize("raw,error", [
+    (b"{not json", "valid JSON"),
+    (b"\xff\xfe\x00", "valid JSON"),
+    (b"[1, 2]", "JSON object"),
+    (b'{"conversation_id": "x"}', "'text' is required"),
+    (b'{"text": 42}', "'text' is required"),
+    (b'{"text": "   "}', "must not be empty"),
+    (json.dumps({"text": "headache " * 200}).encode(), "at most 1000 characters"),
+    (b'{"text": "fever", "conversation_id": "../../etc"}', "conversation_id"),
+])
+def test_bad_requests_get_a_clear_400(stack, raw, error):
+    reply = post(stack, None, raw=raw)
+    assert reply.status_code == 400
+    assert error in reply.json()["error"]
+
+
+def test_other_methods_are_405_with_allow(stack):
+    reply = requests.get(stack.url + PATH, timeout=30)
+    assert reply.status_code == 405 and reply.headers["Allow"] == "POST"
+
+
+def test_without_a_configured_token_the_endpoint_is_refused(stack_without_actions):
+    reply = post(stack_without_actions, {"text": "temp 38.9"}, token="anything")
+    assert reply.status_code == 503
+    assert "AGENT_ASSIST_TOKEN" in reply.json()["error"]
+
+
+def test_the_agents_page_is_served_with_a_strict_policy(stack):
+    page = requests.get(stack.url + "/webhooks/agent_assist/", timeout=30)
+    assert page.status_code == 200 and "What the caller says" in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = requests.get(stack.url + "/webhooks/agent_assist/agent.js", timeout=30).text
+    assert "innerHTML" not in script and "textContent" in script
+
+
+def test_conversation_text_is_not_in_the_logs(stack):
+    marker = f"zebracrossing{uuid.uuid4().hex[:8]}"
+    stack.send(f"log-{marker}", f"{marker} has a headache")
+    post(stack, {"text": f"{marker} feels dizzy"})
+    logs = "\n".join(server.log_path.read_text(errors="replace") for server in stack.servers)
+    assert marker not in logs
+
+
+def test_schemathesis_finds_no_problem_in_the_live_api(stack):
+    """Property-based tests from the OpenAPI document against the running endpoint.
+
+    TRACE is left out: Sanic's router rejects the method before any route sees it, without the
+    Allow header that the check asks for; every method Sanic routes gets 405 with Allow.
+    """
+    assert SCHEMATHESIS.exists(), "run `make tools` first"
+    result = subprocess.run(
+        [str(SCHEMATHESIS), "run", str(OPENAPI), "--url", stack.url + "/webhooks/agent_assist",
+         "-H", f"Authorization: Bearer {E2E_AGENT_TOKEN}", "--checks", "all",
+         "--exclude-checks", "unsupported_method", "--max-examples", "100", "--no-color"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    report = result.stdout[-4000:] + result.stderr[-2000:]
+    print(report)
+    assert result.returncode == 0, report
