@@ -27,7 +27,7 @@ def extraction_to_entities(extraction: Extraction, urgency: Optional[str], text:
     """Entities for one message: symptoms (role present/negated), temperatures, therapy, timing."""
     entities = [
         _entity("symptom", m.symptom_id, m.start, m.end, role=NEGATED if m.negated else PRESENT,
-                text=m.text, red_flag=m.red_flag, **({"reading": m.value} if m.value else {}))
+                text=m.text, red_flag=m.red_flag, worse=m.worse, **({"reading": m.value} if m.value else {}))
         for m in extraction.mentions
     ]
     entities += [
@@ -65,7 +65,7 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
             reports.append(SymptomReport(
                 symptom_id=entity["value"], negated=entity.get("role") == NEGATED,
                 red_flag=bool(entity.get("red_flag")), text=entity.get("text", ""),
-                value=entity.get("reading"),
+                value=entity.get("reading"), worse=bool(entity.get("worse")),
             ))
         elif kind == "temperature":
             temperatures.append(entity["value"])

@@ -90,11 +90,12 @@ class Mention:
     negated: bool
     red_flag: bool
     value: Optional[str] = None
+    worse: bool = False
 
     def as_report(self) -> SymptomReport:
         return SymptomReport(
             symptom_id=self.symptom_id, negated=self.negated, red_flag=self.red_flag,
-            text=self.text, value=self.value,
+            text=self.text, value=self.value, worse=self.worse,
         )
 
 
@@ -175,6 +176,7 @@ class SymptomExtractor:
         self.clause_breaks = self._norm_sequences(negation["clause_breaks"])
         self.clause_punctuation = set(negation["clause_punctuation"])
         self.severity_cues = self._norm_sequences(self.language["severity"]["before"])
+        self.worsening_cues = self._norm_sequences(self.language["worsening"]["words"])
         self.treatment_words = self._norm_sequences(self.language["timing"]["treatment_words"])
         self.temperature_cues = self._norm_sequences(self.language["temperature"]["cues"])
         self.not_temperature_units = set(self.language["temperature"]["not_followed_by"])
@@ -306,12 +308,12 @@ class SymptomExtractor:
             index += 1
         return False
 
-    def _is_severe(self, doc: Doc, norms: Sequence[str], span: Span) -> bool:
-        window = self.language["severity"]["window"]
+    def _in_clause(self, doc: Doc, norms: Sequence[str], span: Span, cues, window: int) -> bool:
+        """Whether one of `cues` stands within `window` words of the span, in its clause."""
         begin = max(self._clause_start(doc, norms, span.start), span.start - window)
         end = min(self._clause_end(doc, norms, span.end), span.end + window)
         return any(
-            self._sequence_at(norms, i, self.severity_cues)
+            self._sequence_at(norms, i, cues)
             for i in list(range(begin, span.start)) + list(range(span.end, end))
         )
 
@@ -339,10 +341,13 @@ class SymptomExtractor:
             symptom_id, kind = span.label_.split("|")
             symptom = self.knowledge.symptoms[symptom_id]
             negated = self._is_negated(doc, norms, span)
-            red_flag = kind == RED_FLAG or (symptom.severe_is_red_flag and self._is_severe(doc, norms, span))
+            severe = symptom.severe_is_red_flag and self._in_clause(
+                doc, norms, span, self.severity_cues, self.language["severity"]["window"])
+            worse = self._in_clause(doc, norms, span, self.worsening_cues, self.language["worsening"]["window"])
             mentions.append(Mention(
                 symptom_id=symptom_id, text=span.text, start=span.start_char, end=span.end_char,
-                negated=negated, red_flag=red_flag and not negated,
+                negated=negated, red_flag=(kind == RED_FLAG or severe) and not negated,
+                worse=worse and not negated,
             ))
         return mentions
 

@@ -17,6 +17,8 @@ from bot.knowledge import URGENCY_LEVELS, Knowledge, SideEffectList, Source, Sym
 
 UNCLEAR = "unclear"
 MAX_LISTS_QUOTED = 3
+# A CRS symptom (such as a fever) together with a nervous-system one is urgent at least.
+COMBINATIONS_AT_LEAST_URGENT = frozenset({"crs", "icans"})
 # Lists about the treatments this assistant is for come first when the treatment is not known.
 PRIORITY_THERAPY_TARGETS = ("car_t", "bispecific_antibody", "blinatumomab", "teclistamab", "elranatamab")
 
@@ -30,6 +32,7 @@ class SymptomReport:
     red_flag: bool = False
     text: str = ""
     value: Optional[str] = None
+    worse: bool = False  # said to be getting worse, or reported again later in the conversation
 
 
 @dataclass(frozen=True)
@@ -144,15 +147,18 @@ def _merge_reports(reports: Iterable[SymptomReport], knowledge: Knowledge) -> Li
             red_flag=previous.red_flag or report.red_flag,
             text=previous.text if not previous.negated or report.negated else report.text,
             value=previous.value or report.value,
+            worse=previous.worse or report.worse,
         )
     triaged = []
     for report in merged.values():
         symptom = knowledge.symptoms[report.symptom_id]
         red_flag = not report.negated and (report.red_flag or symptom.urgency == "emergency")
+        urgency = "emergency" if red_flag else symptom.urgency
+        if report.worse and not report.negated:
+            urgency = highest_urgency([urgency, "urgent"])
         triaged.append(TriagedSymptom(
             id=symptom.id, label=symptom.label, text=report.text, negated=report.negated,
-            red_flag=red_flag, groups=symptom.groups,
-            urgency="emergency" if red_flag else symptom.urgency, value=report.value,
+            red_flag=red_flag, groups=symptom.groups, urgency=urgency, value=report.value,
         ))
     return triaged
 
@@ -291,6 +297,9 @@ def triage(
         advice = knowledge.urgency_advice["none" if temperatures else UNCLEAR]
     else:
         urgency = highest_urgency(s.urgency for s in symptoms if not s.negated)
+        present_groups = {g for s in symptoms if not s.negated for g in s.groups}
+        if COMBINATIONS_AT_LEAST_URGENT <= present_groups:
+            urgency = highest_urgency([urgency, "urgent"])
         advice = knowledge.urgency_advice[urgency]
 
     guidance: List[GuidanceLine] = []

@@ -23,9 +23,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.entities import extraction_to_entities
 from bot.extraction import SymptomExtractor
+from bot.language_detection import detect_other_language
 from bot.triage import UNCLEAR, triage
 
 REPORT_SYMPTOM = "report_symptom"
+OTHER_LANGUAGE = "other_language"
 NO_SYMPTOMS = "no_symptoms"
 # Intents under which a present symptom is still a report: small talk, answers, and requests the
 # assistant declines. Questions (what is CRS, which side effects, driving) keep their intent
@@ -77,10 +79,18 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         ):
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
+        language = None if has_red_flag else detect_other_language(text)
+        if language:
+            # Answered in that language with the care-team and emergency advice.
+            self._set_intent(message, OTHER_LANGUAGE)
+            intent = OTHER_LANGUAGE
         urgency: Optional[str] = None
         if intent == REPORT_SYMPTOM:
             urgency = result.urgency if recognised else UNCLEAR
         entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
+        if language:
+            entities.append({"entity": "language", "value": language, "start": 0, "end": len(text),
+                             "confidence_entity": 1.0, "extractor": type(self).__name__})
         message.set(ENTITIES, entities, add_to_output=True)
 
     @staticmethod

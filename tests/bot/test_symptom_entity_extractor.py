@@ -62,3 +62,11 @@ def test_entities_are_added_beside_diets(component):
     diet = {"entity": "topic", "value": "crs", "start": 8, "end": 11, "extractor": "DIETClassifier"}
     message = parse(component, "what is crs", "ask_what_is", [diet])
     assert message.get("entities")[0] == diet
+
+
+def test_spanish_and_french_get_their_own_intent(component):
+    message = parse(component, "mi esposo tiene fiebre y está confundido", "report_symptom")
+    assert message.get("intent")["name"] == "other_language"
+    assert entity_values(message, "language") == ["es"]
+    message = parse(component, "mon mari a de la fièvre depuis hier", "nlu_fallback")
+    assert entity_values(message, "language") == ["fr"]

@@ -1,0 +1,27 @@
+"""The action that ends a report with a summary of what was reported and the advice given."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.conversation import accumulate, closing_summary, user_turns
+from bot.triage import triage
+
+
+class ActionSummariseConversation(Action):
+    """After "nothing else": everything reported in the conversation, and the advice for all of it."""
+
+    def name(self) -> Text:
+        return "action_summarise_conversation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        reported = accumulate(user_turns(tracker.events))
+        result = triage(reported.reports, reported.therapy_id or tracker.get_slot("therapy"),
+                        reported.days_since_treatment, reported.temperatures)
+        dispatcher.utter_message(text=closing_summary(result))
+        return []
