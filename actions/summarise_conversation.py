@@ -7,8 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import accumulate, closing_summary, user_turns
-from bot.triage import triage
+from bot.conversation import accumulate, closing_summary, triage_reported, user_turns
 
 
 class ActionSummariseConversation(Action):
@@ -20,8 +19,6 @@ class ActionSummariseConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        reported = accumulate(user_turns(tracker.events))
-        result = triage(reported.reports, reported.therapy_id or tracker.get_slot("therapy"),
-                        reported.days_since_treatment, reported.temperatures)
+        result = triage_reported(accumulate(user_turns(tracker.events)), tracker.get_slot("therapy"))
         dispatcher.utter_message(text=closing_summary(result))
         return []

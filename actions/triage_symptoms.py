@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import accumulate, user_turns
+from bot.conversation import accumulate, triage_reported, user_turns
 from bot.entities import reports_from_entities
 from bot.knowledge import load_knowledge
 from bot.triage import triage, urgency_rank
@@ -29,10 +29,10 @@ class ActionTriageSymptoms(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         reported = accumulate(user_turns(tracker.events))
-        this_message = reports_from_entities(tracker.latest_message.get("entities", []))
-        therapy_id = reported.therapy_id or tracker.get_slot("therapy")
+        conversation = triage_reported(reported, tracker.get_slot("therapy"))
+        therapy_id = conversation.therapy.id if conversation.therapy else tracker.get_slot("therapy")
         days = reported.days_since_treatment
-        conversation = triage(reported.reports, therapy_id, days, reported.temperatures)
+        this_message = reports_from_entities(tracker.latest_message.get("entities", []))
         message = triage(this_message.reports, therapy_id, days, this_message.temperatures)
 
         parts = []

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterable, List
 
-from bot.conversation import accumulate
+from bot.conversation import accumulate, triage_reported
 from bot.entities import ReportedInMessage
-from bot.triage import TriageResult, TriagedSymptom, triage
+from bot.triage import TriageResult, TriagedSymptom
 
 
 def _described(symptom: TriagedSymptom) -> str:
@@ -66,7 +66,7 @@ def summary(result: TriageResult, reported: ReportedInMessage) -> str:
 def agent_assist_response(conversation_id: str, turns: Iterable[Iterable[dict]]) -> dict:
     """The agent-assist API's answer for a call so far, each turn given as its entities."""
     reported = accumulate(turns)
-    result = triage(reported.reports, reported.therapy_id, reported.days_since_treatment, reported.temperatures)
+    result = triage_reported(reported)
     body = result.as_dict()
     return {
         "conversation_id": conversation_id,

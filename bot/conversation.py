@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Iterable, List, Optional
 
 from bot.entities import ReportedInMessage, reports_from_entities
-from bot.triage import TriageResult
+from bot.triage import TriageResult, triage
 
 
 def accumulate(turns: Iterable[Iterable[dict]]) -> ReportedInMessage:
@@ -39,6 +39,14 @@ def accumulate(turns: Iterable[Iterable[dict]]) -> ReportedInMessage:
         temperatures=temperatures,
     )
 
+
+
+def triage_reported(reported: ReportedInMessage, known_therapy_id: Optional[str] = None) -> TriageResult:
+    """Triage what was reported; `known_therapy_id` (from earlier) is used when none was named."""
+    return triage(
+        reported.reports, reported.therapy_id or known_therapy_id, reported.days_since_treatment,
+        reported.temperatures,
+    )
 
 
 def user_turns(events: Iterable[dict]) -> List[List[dict]]:
