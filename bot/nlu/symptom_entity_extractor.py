@@ -28,8 +28,7 @@ from bot.triage import UNCLEAR, triage
 
 REPORT_SYMPTOM = "report_symptom"
 OTHER_LANGUAGE = "other_language"
-NO_SYMPTOMS = "no_symptoms"
-# Intents under which a present symptom is still a report: small talk, answers, and requests the
+# Intents under which a symptom (present or denied) is still a report: small talk, answers, and requests the
 # assistant declines. Questions (what is CRS, which side effects, driving) keep their intent
 # unless a red flag is present.
 INTENTS_THAT_YIELD_TO_SYMPTOMS = {
@@ -71,12 +70,8 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         intent = (message.get(INTENT) or {}).get("name")
         recognised = bool(result.symptoms or extraction.temperatures)
         has_red_flag = any(s.red_flag for s in result.present)
-        if (
-            has_red_flag
-            or (result.present and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS)
-            # "no fever, no chills": denied symptoms are a report too, recorded for the care team.
-            or (recognised and intent == NO_SYMPTOMS)
-        ):
+        # "no rash and no swelling": denied symptoms are a report too, recorded for the care team.
+        if has_red_flag or (recognised and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS):
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
         language = None if has_red_flag else detect_other_language(text)

@@ -41,6 +41,16 @@ def test_denied_symptoms_are_recorded_as_a_report(component):
     assert entity_values(message, "urgency") == ["none"]
 
 
+def test_denied_symptoms_taken_for_a_no_are_a_report(component):
+    message = parse(component, "no rash and no swelling where they did the injection", "deny")
+    assert message.get("intent")["name"] == "report_symptom"
+    assert entity_values(message, "urgency") == ["none"]
+
+
+def test_a_plain_no_stays_a_no(component):
+    assert parse(component, "no thats all", "deny").get("intent")["name"] == "deny"
+
+
 def test_a_plain_check_in_stays_no_symptoms(component):
     message = parse(component, "nothing new to report", "no_symptoms")
     assert message.get("intent")["name"] == "no_symptoms"
