@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
 from bot.extraction import Extraction
+from bot.knowledge import most_specific_therapy
 from bot.triage import SymptomReport
 
 EXTRACTOR_NAME = "SymptomEntityExtractor"
@@ -75,9 +76,7 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
             days = int(entity["value"])
         elif kind == "reporter":
             caregiver = entity["value"] == "caregiver"
-    generic = {"car_t", "bispecific"}
-    specific = [t for t in therapy_ids if t not in generic]
-    therapy = (specific or therapy_ids or [None])[0]
+    therapy = most_specific_therapy(therapy_ids)
     return ReportedInMessage(
         reports=reports, therapy_id=therapy, days_since_treatment=days, caregiver=caregiver,
         temperatures=temperatures,

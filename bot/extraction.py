@@ -23,7 +23,7 @@ from rapidfuzz.distance import Levenshtein
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge import Knowledge, load_knowledge, most_specific_therapy
 from bot.triage import SymptomReport
 
 OBJECT_PLACEHOLDER = "<obj>"
@@ -126,11 +126,7 @@ class Extraction:
     @property
     def therapy_id(self) -> Optional[str]:
         """The most specific therapy named: a product beats "CAR-T" or "bispecific"."""
-        if not self.therapies:
-            return None
-        generic = {"car_t", "bispecific"}
-        specific = [t for t in self.therapies if t.therapy_id not in generic]
-        return (specific or list(self.therapies))[0].therapy_id
+        return most_specific_therapy([t.therapy_id for t in self.therapies])
 
     def present_ids(self) -> Set[str]:
         return {m.symptom_id for m in self.mentions if not m.negated}

@@ -11,7 +11,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -19,6 +19,16 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = KNOWLEDGE_DIR.parents[1]
 URGENCY_LEVELS = ("none", "routine", "urgent", "emergency")
 ANY_THERAPY = "any"
+
+
+# Therapy ids that name a class of treatment rather than a product.
+GENERIC_THERAPY_IDS = frozenset({"car_t", "bispecific"})
+
+
+def most_specific_therapy(therapy_ids: Sequence[str]) -> Optional[str]:
+    """The first product named, else the first class named ("cilta-cel" beats "CAR-T")."""
+    specific = [t for t in therapy_ids if t not in GENERIC_THERAPY_IDS]
+    return (specific or list(therapy_ids) or [None])[0]
 
 
 def default_sources_dir() -> Path:
