@@ -65,7 +65,7 @@ test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests --ignore=tests/e2e -q
 
 validate: $(VENV)/.installed
-	$(RASA) data validate --fail-on-warnings
+	scripts/validate_data.sh $(RASA)
 
 # Plain `rasa test` exits 0 when stories fail: --fail-on-prediction-errors makes failures fail.
 test-stories: $(MODEL)

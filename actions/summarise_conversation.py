@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import accumulate, closing_summary, triage_reported, user_turns
+from bot.conversation import closing_summary, conversation_so_far
 
 
 class ActionSummariseConversation(Action):
@@ -19,6 +20,6 @@ class ActionSummariseConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        result = triage_reported(accumulate(user_turns(tracker.events)), tracker.get_slot("therapy"))
-        dispatcher.utter_message(text=closing_summary(result))
+        conversation = conversation_so_far(tracker.events, tracker.slots, date.today())
+        dispatcher.utter_message(text=closing_summary(conversation))
         return []

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import accumulate, triage_reported, user_turns
+from bot.conversation import conversation_so_far
 from bot.entities import reports_from_entities
 from bot.knowledge import load_knowledge
 from bot.triage import triage, urgency_rank
+
+CAREGIVER_CHECKS_FORM = "caregiver_checks_form"
 
 
 class ActionTriageSymptoms(Action):
@@ -20,6 +23,7 @@ class ActionTriageSymptoms(Action):
     Sends what the documents say about the symptoms in this message, with sources. The triage
     of the whole conversation (symptoms accumulate, urgency never goes down) is attached as a
     custom JSON payload; when it is more urgent than this message alone, the reply says so.
+    A report that answers one of the caregiver checks also answers that check.
     """
 
     def name(self) -> Text:
@@ -28,26 +32,40 @@ class ActionTriageSymptoms(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        reported = accumulate(user_turns(tracker.events))
-        conversation = triage_reported(reported, tracker.get_slot("therapy"))
-        therapy_id = conversation.therapy.id if conversation.therapy else tracker.get_slot("therapy")
-        days = reported.days_since_treatment
+        conversation = conversation_so_far(tracker.events, tracker.slots, date.today())
+        overall = conversation.result
+        therapy_id = overall.therapy.id if overall.therapy else None
         this_message = reports_from_entities(tracker.latest_message.get("entities", []))
-        message = triage(this_message.reports, therapy_id, days, this_message.temperatures)
+        message = triage(this_message.reports, therapy_id, overall.days_since_treatment, this_message.temperatures)
 
         parts = []
-        if message.symptoms and urgency_rank(conversation.urgency) > urgency_rank(message.urgency):
-            earlier = [s.label for s in conversation.present if s.id not in {m.id for m in message.present}]
+        if message.symptoms and urgency_rank(overall.urgency) > urgency_rank(message.urgency):
+            earlier = [s.label for s in overall.present if s.id not in {m.id for m in message.present}]
             parts.append(
                 f"Together with what you told me earlier ({', '.join(earlier) or 'the same symptom, again'}): "
-                + load_knowledge().urgency_advice[conversation.urgency]
+                + load_knowledge().urgency_advice[overall.urgency]
             )
         if message.guidance_text:
             parts.append(message.guidance_text)
-        payload = {"triage": {**conversation.as_dict(), "caregiver": reported.caregiver}}
+        payload = {"triage": {**overall.as_dict(), "caregiver": conversation.reported.caregiver}}
         dispatcher.utter_message(text="\n\n".join(parts) or None, json_message=payload)
-        return [
-            SlotSet("therapy", therapy_id),
-            SlotSet("days_since_treatment", days),
-            SlotSet("conversation_urgency", conversation.urgency),
+        events = [
+            SlotSet("days_since_treatment", overall.days_since_treatment),
+            SlotSet("conversation_urgency", overall.urgency),
         ]
+        if therapy_id:
+            events.append(SlotSet("therapy", therapy_id))
+        return events + _answered_check(tracker, message)
+
+
+def _answered_check(tracker: Tracker, message) -> List[Dict[Text, Any]]:
+    """During the caregiver checks, a reported nervous-system symptom is a "yes, that has changed"
+    to the check being asked; a nervous-system symptom only denied is a "no"."""
+    check = tracker.get_slot("requested_slot")
+    if (tracker.active_loop or {}).get("name") != CAREGIVER_CHECKS_FORM or not check:
+        return []
+    if any("icans" in s.groups for s in message.present):
+        return [SlotSet(check, "changed")]
+    if not message.present and any("icans" in s.groups for s in message.negated):
+        return [SlotSet(check, "unchanged")]
+    return []

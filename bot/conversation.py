@@ -8,11 +8,17 @@ the actions (reading rasa_sdk's) alike.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Iterable, List, Optional
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Iterable, List, Mapping, Optional
 
 from bot.entities import ReportedInMessage, reports_from_entities
-from bot.triage import TriageResult, triage
+from bot.knowledge import Knowledge, load_knowledge
+from bot.timing import days_ago, describe_timing
+from bot.triage import SymptomReport, TriageResult, triage
+
+UNKNOWN = "unknown"
+CHECK_CHANGED = "changed"
 
 
 def accumulate(turns: Iterable[Iterable[dict]]) -> ReportedInMessage:
@@ -61,8 +67,49 @@ def user_turns(events: Iterable[dict]) -> List[List[dict]]:
     return turns
 
 
-def closing_summary(result: TriageResult) -> str:
+def check_reports(slots: Mapping[str, Any], knowledge: Optional[Knowledge] = None) -> List[SymptomReport]:
+    """The caregiver checks answered "yes, that has changed", as reports of the symptom each puts into words."""
+    checks = (knowledge or load_knowledge()).follow_up.caregiver_checks
+    return [
+        SymptomReport(symptom_id=check.symptom, text=f"caregiver check: {check.change}")
+        for check in checks if slots.get(check.slot) == CHECK_CHANGED
+    ]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation so far: what was reported, its triage, and the treatment as the person put it."""
+
+    reported: ReportedInMessage
+    result: TriageResult
+    treatment_words: Optional[str]  # the person's answer when it names no therapy we know
+    timing: Optional[str]  # when the treatment was last given, as the summary shows it
+
+
+def conversation_so_far(events: Iterable[dict], slots: Mapping[str, Any], today: date) -> Conversation:
+    """Triage of every user turn plus the caregiver checks, with the treatment questions' answers."""
+    knowledge = load_knowledge()
+    reported = accumulate(user_turns(events))
+    reported = replace(reported, reports=reported.reports + check_reports(slots, knowledge))
+    therapy_answer = slots.get("therapy")
+    known_therapy = therapy_answer if therapy_answer in knowledge.therapies else None
+    timing_answer = slots.get("treatment_timing")
+    days = reported.days_since_treatment
+    if days is None and isinstance(timing_answer, (int, float)):
+        days = int(timing_answer)
+    elif days is None and isinstance(timing_answer, str):
+        days = days_ago(timing_answer, today)
+    result = triage(reported.reports, reported.therapy_id or known_therapy, days, reported.temperatures)
+    words = therapy_answer if therapy_answer and not known_therapy and therapy_answer != UNKNOWN else None
+    return Conversation(
+        reported=reported, result=result, treatment_words=words,
+        timing=describe_timing(timing_answer, today) if timing_answer is not None else None,
+    )
+
+
+def closing_summary(conversation: Conversation) -> str:
     """What the person reported in this conversation and the advice given, to end on."""
+    result = conversation.result
     if not result.symptoms:
         return ("You have not told me about any symptom in this conversation. If anything appears, "
                 "contact your care team right away, day or night.")
@@ -74,7 +121,11 @@ def closing_summary(result: TriageResult) -> str:
         lines.append("- Not present: " + ", ".join(s.label for s in result.negated) + ".")
     if result.therapy:
         lines.append(f"- Treatment: {result.therapy.label}.")
-    if result.days_since_treatment is not None:
+    elif conversation.treatment_words:
+        lines.append(f"- Treatment, in your words: “{conversation.treatment_words}”.")
+    if conversation.timing:
+        lines.append(f"- Last given: {conversation.timing}.")
+    elif result.days_since_treatment is not None:
         lines.append(f"- Days since treatment: {result.days_since_treatment}.")
     lines.append(f"My advice: {result.advice}")
     return "\n".join(lines)

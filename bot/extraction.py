@@ -15,6 +15,7 @@ import gzip
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
@@ -24,6 +25,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from bot.knowledge import Knowledge, load_knowledge, most_specific_therapy
+from bot.timing import DAY_NUMBER_PATTERN, days_ago
 from bot.triage import SymptomReport
 
 OBJECT_PLACEHOLDER = "<obj>"
@@ -42,21 +44,9 @@ MAX_INSERTED_WORDS = 2
 # never "corrected" into a symptom: "fewer" is not "fever", "never" is not "fever".
 COMMON_WORD_LOG_PROB = -15.0
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "a couple of": 2,
-    "couple of": 2, "couple": 2, "few": 3, "a few": 3,
-}
 TEMPERATURE_PATTERN = re.compile(
     r"(?<![\d.,/])(\d{2,3}(?:[.,]\d{1,2})?)\s*(°|º|deg(?:rees?|s)?)?\s*([cCfF](?:elsius|ahrenheit)?)?(?![\w/])"
 )
-DAY_NUMBER_PATTERN = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", re.IGNORECASE)
-AGO_PATTERN = re.compile(
-    r"\b(\d{1,3}|a couple of|couple of|a few|few|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|fourteen)\s+(days?|weeks?)\s+(?:ago|after|since|post|back)\b",
-    re.IGNORECASE,
-)
-YESTERDAY_PATTERN = re.compile(r"\b(yesterday|last night|today|this morning)\b", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"[.!?;\n]+")
 
 
@@ -406,16 +396,10 @@ class SymptomExtractor:
             sentence_start = text.find(sentence, position)
             position = sentence_start + len(sentence)
             names_treatment = any(sentence_start <= t.start < position for t in therapies) or self._mentions_treatment(sentence)
-            if not names_treatment:
-                continue
-            ago = AGO_PATTERN.search(sentence)
-            if ago:
-                amount, unit = ago.group(1).lower(), ago.group(2).lower()
-                count = int(amount) if amount.isdigit() else NUMBER_WORDS[amount]
-                return count * (7 if unit.startswith("week") else 1)
-            relative = YESTERDAY_PATTERN.search(sentence)
-            if relative:
-                return 1 if relative.group(1).lower() in ("yesterday", "last night") else 0
+            if names_treatment:
+                days = days_ago(sentence, date.today())
+                if days is not None:
+                    return days
         return None
 
     def _mentions_treatment(self, sentence: str) -> bool:

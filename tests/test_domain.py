@@ -8,7 +8,9 @@ from bot.safety import find_unsafe_phrases
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = yaml.safe_load((REPO_ROOT / "domain.yml").read_text())
-RULES = yaml.safe_load((REPO_ROOT / "data" / "rules.yml").read_text())["rules"]
+RULES = [rule for path in sorted((REPO_ROOT / "data").glob("rules*.yml"))
+         for rule in yaml.safe_load(path.read_text()).get("rules", [])]
+FORM_QUESTIONS = {f"utter_ask_{slot}" for form in DOMAIN["forms"].values() for slot in form["required_slots"]}
 
 
 def responses():
@@ -38,10 +40,33 @@ def test_responses_that_can_follow_a_symptom_name_the_care_team():
             assert "care team" in variation["text"], name
 
 
-def test_symptom_report_rule_gives_the_advice_before_anything_else():
-    rule = next(r for r in RULES if r["steps"][0].get("intent") == "report_symptom")
-    actions = [s["action"] for s in rule["steps"][1:]]
-    assert actions == ["utter_symptom_advice", "action_triage_symptoms", "utter_ask_anything_else"]
+def test_every_symptom_report_rule_gives_the_advice_before_anything_else():
+    """With or without a form running: the advice, then the documents, and only then questions."""
+    report_rules = [r for r in RULES if r["steps"][0].get("intent") == "report_symptom"]
+    assert len(report_rules) >= 4  # no form, treatment known, during each of the two forms
+    for rule in report_rules:
+        actions = [s["action"] for s in rule["steps"][1:] if "action" in s]
+        assert actions[:2] == ["utter_symptom_advice", "action_triage_symptoms"], rule["rule"]
+        assert actions[2] in ("treatment_form", "caregiver_checks_form"), rule["rule"]
+
+
+def test_a_change_in_the_caregiver_checks_gets_the_urgent_advice(knowledge):
+    result = DOMAIN["responses"]["utter_caregiver_checks_result"]
+    checks = DOMAIN["forms"]["caregiver_checks_form"]["required_slots"]
+    changed = {v["condition"][0]["name"]: v["text"] for v in result if "condition" in v}
+    assert set(changed) == set(checks) and len(set(changed.values())) == 1
+    assert " ".join(next(iter(changed.values())).split()).endswith(knowledge.urgency_advice["urgent"])
+    unchanged = next(v["text"] for v in result if "condition" not in v)
+    assert "cannot rule anything out" in unchanged and "care team" in unchanged and "911" in unchanged
+
+
+def test_each_check_after_a_change_first_says_to_contact_the_care_team():
+    checks = DOMAIN["forms"]["caregiver_checks_form"]["required_slots"]
+    for previous, check in zip(checks, checks[1:]):
+        after_change = [v for v in DOMAIN["responses"][f"utter_ask_{check}"]
+                        if v.get("condition") == [{"type": "slot", "name": previous, "value": "changed"}]]
+        assert len(after_change) == 1, check
+        assert after_change[0]["text"].index("care team") < after_change[0]["text"].index("?"), check
 
 
 def test_emergency_advice_names_emergency_services_then_the_care_team():
@@ -64,4 +89,5 @@ def test_every_intent_is_used():
 
 
 def test_every_response_and_action_is_used():
-    assert set(DOMAIN["responses"]) | set(DOMAIN["actions"]) <= used_in_training_data("action") | {"utter_faq"}
+    asked_by_forms = FORM_QUESTIONS | {"utter_faq"}
+    assert set(DOMAIN["responses"]) | set(DOMAIN["actions"]) <= used_in_training_data("action") | asked_by_forms

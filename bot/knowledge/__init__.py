@@ -161,6 +161,26 @@ class Helpline:
     hours_quote: Optional[str] = None
 
 
+# The related_symptoms key for a report in which no symptom could be matched.
+NOTHING_RECOGNISED = "nothing_recognised"
+
+
+@dataclass(frozen=True)
+class CaregiverCheck:
+    """One plain-language check of a nervous-system change; `symptom` is what a change reports."""
+
+    slot: str
+    symptom: str
+    change: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    related_symptoms: Dict[str, Tuple[str, ...]]
+    asked_as: Dict[str, str]
+    caregiver_checks: Tuple[CaregiverCheck, ...]
+
+
 @dataclass(frozen=True)
 class Knowledge:
     sources: Dict[str, Source]
@@ -173,6 +193,7 @@ class Knowledge:
     guidance: Tuple[Guidance, ...]
     topics: Dict[str, Topic]
     helplines: Tuple[Helpline, ...]
+    follow_up: FollowUp
     language: dict = field(repr=False)
 
     def therapy_kind_label(self, therapy_or_kind: str) -> str:
@@ -301,9 +322,26 @@ def load_knowledge() -> Knowledge:
     helplines = tuple(Helpline(**h) for h in advice["helplines"])
     urgency_advice = {level: " ".join(text.split()) for level, text in advice["urgency_advice"].items()}
 
+    follow_up = _read_follow_up(groups, symptoms)
+
     return Knowledge(
         sources=sources, therapies=therapies, therapy_kinds=kinds, groups=groups,
         lists=tuple(lists), symptoms=symptoms, urgency_advice=urgency_advice,
-        guidance=guidance, topics=topics, helplines=helplines,
+        guidance=guidance, topics=topics, helplines=helplines, follow_up=follow_up,
         language=_read("language.yml"),
     )
+
+
+def _read_follow_up(groups: Dict[str, str], symptoms: Dict[str, Symptom]) -> FollowUp:
+    raw = _read("follow_up.yml")
+    related = {group: tuple(ids) for group, ids in raw["related_symptoms"].items()}
+    checks = tuple(CaregiverCheck(**check) for check in raw["caregiver_checks"])
+    for group, ids in related.items():
+        _check(group in groups or group == NOTHING_RECOGNISED, f"follow_up names unknown group {group}")
+        for symptom_id in ids:
+            _check(symptom_id in raw["asked_as"], f"follow_up has no plain words for {symptom_id}")
+    for symptom_id in raw["asked_as"]:
+        _check(symptom_id in symptoms, f"follow_up names unknown symptom {symptom_id}")
+    for check in checks:
+        _check(check.symptom in symptoms, f"caregiver check {check.slot} names unknown symptom {check.symptom}")
+    return FollowUp(related_symptoms=related, asked_as=dict(raw["asked_as"]), caregiver_checks=checks)

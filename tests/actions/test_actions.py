@@ -6,7 +6,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.follow_up import ActionAskFollowUp
 from actions.document_answers import ActionAnswerDriving, ActionExplainTopic, ActionListSideEffects
+from actions.summarise_conversation import ActionSummariseConversation
 from actions.triage_symptoms import ActionTriageSymptoms
 from bot.entities import extraction_to_entities
 from bot.safety import find_unsafe_phrases
@@ -18,7 +20,7 @@ def user_event(text, intent, extractor, extra_entities=()):
             "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities}}
 
 
-def tracker_for(text, intent, extractor, slots=None, extra_entities=(), earlier=()):
+def tracker_for(text, intent, extractor, slots=None, extra_entities=(), earlier=(), active_loop=None):
     """A tracker whose latest message is `text`, after the user messages `earlier`."""
     events = [user_event(t, "report_symptom", extractor) for t in earlier]
     events.append(user_event(text, intent, extractor, extra_entities))
@@ -26,7 +28,8 @@ def tracker_for(text, intent, extractor, slots=None, extra_entities=(), earlier=
         "sender_id": "test",
         "slots": {"therapy": None, "days_since_treatment": None, "urgency": None, "topic": None, **(slots or {})},
         "latest_message": events[-1]["parse_data"],
-        "events": events, "paused": False, "followup_action": None, "active_loop": {},
+        "events": events, "paused": False, "followup_action": None,
+        "active_loop": {"name": active_loop} if active_loop else {},
         "latest_action_name": "utter_symptom_advice",
     })
 
@@ -116,8 +119,6 @@ def test_driving_action(extractor):
 
 
 def test_summary_lists_the_whole_conversation_and_the_advice(extractor):
-    from actions.summarise_conversation import ActionSummariseConversation
-
     tracker = tracker_for("no", "deny", extractor, earlier=[
         "she's been off all evening", "now 38.6", "and she can't find her words, no seizure"])
     messages, _ = run(ActionSummariseConversation(), tracker)
@@ -125,3 +126,76 @@ def test_summary_lists_the_whole_conversation_and_the_advice(extractor):
     assert "- Reported: fever (38.6 C), trouble speaking." in text
     assert "- Not present: seizure." in text
     assert "My advice: Please contact your care team right away" in text
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_follow_up_after_a_fever_asks_about_related_symptoms_once(extractor):
+    tracker = tracker_for("kymriah", "inform_treatment", extractor, earlier=["temp 38.7"])
+    messages, events = run(ActionAskFollowUp(), tracker)
+    assert messages[0]["text"].startswith("Have you also noticed confusion, trouble speaking or finding words")
+    assert slot_events(events) == {
+        "follow_up": "related_symptoms",
+        "related_asked": ["confusion", "trouble_speaking", "tremor", "trouble_breathing"],
+    }
+    asked = slot_events(events)["related_asked"]
+    tracker = tracker_for("and a headache", "report_symptom", extractor, earlier=["temp 38.7"],
+                          slots={"related_asked": asked})
+    messages, events = run(ActionAskFollowUp(), tracker)
+    assert not set(asked) & set(slot_events(events)["related_asked"][len(asked):])
+    tracker = tracker_for("no", "deny", extractor, slots={"related_asked": ["fever", "confusion", "trouble_speaking", "trouble_breathing"]})
+    messages, events = run(ActionAskFollowUp(), tracker)
+    assert messages[0]["response"] == "utter_ask_anything_else"
+    assert slot_events(events) == {"follow_up": "anything_else"}
+
+
+def test_follow_up_offers_a_caregiver_the_checks_first(extractor):
+    tracker = tracker_for("skip", "skip_question", extractor, earlier=["my wife is muddled and can't find her words"])
+    messages, events = run(ActionAskFollowUp(), tracker)
+    assert messages[0]["response"] == "utter_offer_caregiver_checks"
+    assert slot_events(events) == {"follow_up": "caregiver_checks", "caregiver_checks_offered": True}
+
+
+def test_a_report_during_the_checks_answers_the_check_being_asked(extractor):
+    checking = {"requested_slot": "check_orientation"}
+    tracker = tracker_for("she couldn't tell me where she is", "report_symptom", extractor, slots=checking,
+                          active_loop="caregiver_checks_form", earlier=["my mum is confused"])
+    _, events = run(ActionTriageSymptoms(), tracker)
+    assert slot_events(events)["check_orientation"] == "changed"
+    tracker = tracker_for("no she's not confused about that", "report_symptom", extractor, slots=checking,
+                          active_loop="caregiver_checks_form")
+    _, events = run(ActionTriageSymptoms(), tracker)
+    assert slot_events(events)["check_orientation"] == "unchanged"
+    tracker = tracker_for("she couldn't tell me where she is", "report_symptom", extractor, slots=checking)
+    _, events = run(ActionTriageSymptoms(), tracker)
+    assert "check_orientation" not in slot_events(events)
+
+
+def test_a_changed_check_counts_in_the_conversation(extractor):
+    tracker = tracker_for("no", "deny", extractor, earlier=["my husband seems a bit off"],
+                          slots={"check_naming": "changed", "check_orientation": "unchanged"})
+    messages, _ = run(ActionSummariseConversation(), tracker)
+    assert "- Reported: trouble speaking." in messages[0]["text"]
+    assert "My advice: Please contact your care team right away" in messages[0]["text"]
+
+
+def test_summary_shows_the_treatment_answers(extractor):
+    tracker = tracker_for("no", "deny", extractor, earlier=["I have a rash"],
+                          slots={"therapy": "some trial drug", "treatment_timing": "3 days ago"})
+    text = run(ActionSummariseConversation(), tracker)[0][0]["text"]
+    assert "- Treatment, in your words: “some trial drug”." in text
+    assert "- Last given: 3 days ago." in text
+    tracker = tracker_for("no", "deny", extractor, earlier=["I have a rash"],
+                          slots={"therapy": "elranatamab", "treatment_timing": "unknown"})
+    text = run(ActionSummariseConversation(), tracker)[0][0]["text"]
+    assert "- Treatment: elranatamab (Elrexfio)." in text or "- Treatment: elranatamab" in text
+    assert "- Last given: not known." in text
+
+
+def test_a_skipped_treatment_question_is_not_a_therapy(extractor):
+    tracker = tracker_for("temp 38.5", "report_symptom", extractor, slots={"therapy": "unknown"})
+    messages, events = run(ActionTriageSymptoms(), tracker)
+    assert messages[0]["custom"]["triage"]["therapy"] is None
+    assert "therapy" not in slot_events(events)

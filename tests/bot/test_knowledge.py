@@ -112,3 +112,16 @@ def test_a_phrase_belongs_to_one_symptom(knowledge):
 def test_helplines_are_information_lines_from_the_documents(knowledge):
     phones = {h.phone for h in knowledge.helplines}
     assert phones == {"1-800-227-2345", "1-888-939-3333"}
+
+
+def test_follow_up_questions_only_ask_about_what_the_crs_and_icans_lists_name(knowledge):
+    named = {s for l in knowledge.lists if l.group in ("crs", "icans") for item in l.items for s in item.symptoms}
+    asked = {s for ids in knowledge.follow_up.related_symptoms.values() for s in ids}
+    assert asked <= named, asked - named
+
+
+def test_caregiver_checks_put_nervous_system_list_items_into_words(knowledge):
+    checks = knowledge.follow_up.caregiver_checks
+    assert len({c.slot for c in checks}) == len(checks) == 4
+    for check in checks:
+        assert "icans" in knowledge.symptoms[check.symptom].groups, check.slot

@@ -303,6 +303,29 @@ def response_texts(name: str) -> List[str]:
     return [v["text"].strip() for v in _load_domain()["responses"][name]]
 
 
+# A reply to a symptom report ends with a question: the treatment questions, or the follow-up
+# question (related symptoms, "anything else?", or the caregiver checks).
+QUESTION_RESPONSES = ("utter_ask_therapy", "utter_ask_treatment_timing", "utter_ask_anything_else",
+                      "utter_offer_caregiver_checks")
+RELATED_QUESTION_START = "Have you also noticed"
+
+
+def question_asked(text: str) -> Optional[str]:
+    """Which question `text` is (a response name, or "related_symptoms"), if it is one."""
+    words = " ".join(text.split())
+    if words.startswith(RELATED_QUESTION_START):
+        return "related_symptoms"
+    for name in QUESTION_RESPONSES:
+        if any(words == " ".join(variation.split()) for variation in response_texts(name)):
+            return name
+    return None
+
+
+def asks_a_question(messages: Iterable[dict]) -> bool:
+    """A symptom report's reply is complete: it ends with one of the questions."""
+    return any(question_asked(t) for t in texts(messages))
+
+
 def responses_sent(messages: Iterable[dict]) -> List[str]:
     """Which domain responses the bot sent (by name), in order; other texts as "text: ...".
 

@@ -15,8 +15,8 @@ from typing import Callable, List, Optional
 import pytest
 
 from e2e_support import (
-    RasaStack, SocketChat, advice_urgency, names_care_team, new_sender, plain_messages, post_json, post_raw,
-    present_ids, response_texts, responses_sent, texts, triage_payload,
+    RasaStack, SocketChat, advice_urgency, asks_a_question, names_care_team, new_sender, plain_messages, post_json, post_raw,
+    present_ids, question_asked, response_texts, responses_sent, texts, triage_payload,
 )
 
 CHANNELS = ["rest", "socketio"]
@@ -24,8 +24,8 @@ LIMIT = 1000
 FILLER = "We have been at home since the treatment and I am writing down everything that happened today. "
 FLOOD_SIZE = 40
 FLOOD_WINDOW_S = 10.0  # the input guard's window: a sender may send again once it has passed
-ASK_ANYTHING_ELSE = response_texts("utter_ask_anything_else")[0]
 ASK_DESCRIBE = response_texts("utter_ask_describe")[0]
+ASK_TIMING = response_texts("utter_ask_treatment_timing")[0]
 
 
 def padded(tail: str, length: int, head: str = "") -> str:
@@ -34,11 +34,6 @@ def padded(tail: str, length: int, head: str = "") -> str:
     text = head + body + tail
     assert len(text) == length
     return text
-
-
-def asks_anything_else(messages: List[dict]) -> bool:
-    """A symptom report's reply is complete: it ends with the question."""
-    return any(ASK_ANYTHING_ELSE in t for t in texts(messages))
 
 
 def one_text(messages: List[dict]) -> str:
@@ -74,7 +69,7 @@ class Chat:
 
     def report(self, message: str) -> List[dict]:
         """A symptom report: wait for the whole reply (advice, documents, question)."""
-        return self.say(message, until=asks_anything_else)
+        return self.say(message, until=asks_a_question)
 
 
 @pytest.fixture(params=CHANNELS)
@@ -107,7 +102,7 @@ def test_over_long_message_names_the_limit_and_is_not_read(chat):
 def test_message_of_exactly_the_limit_is_read(chat):
     messages = chat.report(padded(" I feel dizzy.", LIMIT))
     assert advice_urgency(messages) == "urgent", f"a {LIMIT}-character message was not read: {texts(messages)}"
-    assert asks_anything_else(messages), texts(messages)
+    assert asks_a_question(messages), texts(messages)
     if chat.channel == "rest":
         assert "dizziness" in present_ids(triage_payload(messages)), triage_payload(messages)
 
@@ -124,7 +119,7 @@ def test_over_long_message_with_a_red_flag_gets_emergency_advice(chat, where):
 def test_injected_intent_with_entities_is_read_as_a_seizure(chat):
     raw: List[dict] = []
     if chat.socket is not None:
-        raw = chat.socket.say('/report_symptom{"symptom":"seizure"}', until=asks_anything_else)
+        raw = chat.socket.say('/report_symptom{"symptom":"seizure"}', until=asks_a_question)
         messages = plain_messages(raw)
     else:
         messages = chat.report('/report_symptom{"symptom":"seizure"}')
@@ -171,13 +166,13 @@ def test_flood_is_limited_and_the_conversation_survives(chat):
         def all_answered(received: List[dict]) -> bool:
             sent = texts(received)
             refused = sum("sending messages faster" in t for t in sent)
-            questions = sum(ASK_ANYTHING_ELSE in t for t in sent)
+            questions = sum(bool(question_asked(t)) for t in sent)
             return refused + questions >= FLOOD_SIZE
 
         received = plain_messages(chat.socket.collect(until=all_answered, timeout=180))
         sent = texts(received)
         outcomes = (["too fast"] * sum("sending messages faster than I can answer" in t for t in sent)
-                    + ["answered"] * sum(ASK_ANYTHING_ELSE in t for t in sent))
+                    + ["answered"] * sum(bool(question_asked(t)) for t in sent))
         advice = [t for t in sent if advice_urgency([{"text": t}]) == "urgent"]
         assert len(advice) == outcomes.count("answered"), \
             f"{len(advice)} urgent advice messages for {outcomes.count('answered')} answered reports"
@@ -205,10 +200,11 @@ def test_flood_is_limited_and_the_conversation_survives(chat):
     assert all(s.running for s in chat.stack.servers), chat.stack.logs()
 
     time.sleep(FLOOD_WINDOW_S + 1)
-    # The tracker kept the conversation: "yes" answers the question asked before the wait.
-    messages = chat.say("yes")
-    assert ASK_DESCRIBE in texts(messages), \
-        f"'yes' after the flood was not read as the answer to {ASK_ANYTHING_ELSE!r}: {texts(messages)}"
+    # The tracker kept the conversation: "not sure" answers the treatment question asked before
+    # the wait, so the next treatment question follows.
+    messages = chat.say("not sure")
+    assert ASK_TIMING in texts(messages), \
+        f"'not sure' after the flood was not read as the answer to the treatment question: {texts(messages)}"
     messages = chat.report("I feel confused")
     assert advice_urgency(messages) == "urgent", f"no normal answer after the flood: {texts(messages)}"
 
@@ -295,7 +291,7 @@ def _assert_not_text_answer(messages: List[dict]) -> None:
 def test_socket_message_without_a_session_id_is_answered(socket_chat):
     chat = socket_chat()
     chat.emit({"message": "my husband had a seizure"})
-    messages = plain_messages(chat.collect(until=asks_anything_else))
+    messages = plain_messages(chat.collect(until=asks_a_question))
     assert advice_urgency(messages) == "emergency", texts(messages)
 
 

@@ -16,12 +16,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from e2e_support import SCREENSHOTS, WIDGET_PAGE_PATH, advice_by_text, plain, response_texts
+from e2e_support import SCREENSHOTS, WIDGET_PAGE_PATH, advice_by_text, plain, question_asked, response_texts
 
 EMERGENCY_CLASS = "triage-emergency"
 EMERGENCY_BACKGROUND = "rgb(176, 0, 32)"  # #b00020 in web/chat.css
 GREETING = plain(response_texts("utter_greet")[0])
-ASK_ANYTHING_ELSE = response_texts("utter_ask_anything_else")[0]
 URGENT_ADVICE = plain(next(text for text, urgency in advice_by_text().items() if urgency == "urgent"))
 PAGE_TIMEOUT_S = 60
 REPLY_TIMEOUT_S = 90  # rasa-webchat shows each message after a typing delay of up to 3 s
@@ -84,8 +83,9 @@ def say(driver, text: str, until: Callable[[List[Dict]], bool]) -> List[Dict]:
     return after_user_message(driver, text) or []
 
 
-def asks_anything_else(replies: List[Dict]) -> bool:
-    return any(r["text"] == ASK_ANYTHING_ELSE for r in replies)
+def asks_a_question(replies: List[Dict]) -> bool:
+    """The reply to a report is complete: the widget shows one of the questions that end it."""
+    return any(question_asked(r["text"]) for r in replies)
 
 
 def browser_errors(driver) -> List[str]:
@@ -114,7 +114,7 @@ def screenshot(driver, name: str, element=None) -> None:
 def test_widget_highlights_emergency_advice_with_a_clickable_911(stack, browser):
     open_widget(browser, stack.url)
 
-    replies = say(browser, "my husband had a seizure", until=asks_anything_else)
+    replies = say(browser, "my husband had a seizure", until=asks_a_question)
     assert replies, "no reply shown"
     first = replies[0]
     assert "emergency services" in first["text"] and "911" in first["text"], \
@@ -144,7 +144,7 @@ def test_widget_highlights_emergency_advice_with_a_clickable_911(stack, browser)
     assert on_top, "the 911 link is covered by another element: a click would not reach it"
     screenshot(browser, "widget-emergency", block)
 
-    replies = say(browser, "I don't have a fever but I feel confused", until=asks_anything_else)
+    replies = say(browser, "I don't have a fever but I feel confused", until=asks_a_question)
     assert replies[0]["text"] == URGENT_ADVICE, f"expected the care-team advice first: {replies}"
     assert "care team" in replies[0]["text"]
     assert not any(EMERGENCY_CLASS in r["classes"] for r in replies), \
@@ -166,7 +166,7 @@ def test_widget_shows_html_in_messages_as_text(stack, browser):
     open_widget(browser, stack.url)
     for name, text in INJECTIONS:
         # Both are read as symptom reports (the first names dizziness), answered in full.
-        replies = say(browser, text, until=asks_anything_else)
+        replies = say(browser, text, until=asks_a_question)
         shown = [m for m in widget_messages(browser) if m["sender"] == "user" and m["text"] == text]
         assert shown, f"{text!r} is not shown literally: {widget_messages(browser)}"
         assert replies, f"no reply to {text!r}"

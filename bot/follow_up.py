@@ -1,0 +1,73 @@
+"""What to ask after a symptom report, once its advice has been given.
+
+Plain Python over the conversation's triage, so the order of the questions is tested without
+Rasa. A caregiver who reported a nervous-system change is first offered the caregiver checks;
+then come the related symptoms from the same document lists; then "anything else?". Each is
+asked once per conversation, so the questions always come to an end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Tuple
+
+from bot.knowledge import NOTHING_RECOGNISED, Knowledge, load_knowledge
+from bot.triage import TriageResult, urgency_rank
+
+CAREGIVER_CHECKS, RELATED_SYMPTOMS, ANYTHING_ELSE = "caregiver_checks", "related_symptoms", "anything_else"
+MAX_RELATED_PER_QUESTION = 4
+NERVOUS_SYSTEM_GROUP = "icans"
+
+
+@dataclass(frozen=True)
+class FollowUpQuestion:
+    kind: str
+    symptoms: Tuple[str, ...] = ()
+
+    def text(self, knowledge: Optional[Knowledge] = None) -> Optional[str]:
+        """The related-symptom question's words; the other kinds are domain responses."""
+        if self.kind != RELATED_SYMPTOMS:
+            return None
+        words = (knowledge or load_knowledge()).follow_up.asked_as
+        named = [words[s] for s in self.symptoms]
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+        return (f"Have you also noticed {listed}? Tell me about it, or about anything else you "
+                "have noticed, or say no if there is nothing more.")
+
+
+def related_symptoms(
+    result: TriageResult, already_asked: Iterable[str], knowledge: Optional[Knowledge] = None
+) -> Tuple[str, ...]:
+    """Symptoms to ask about next: from the groups of what was reported, most urgent first."""
+    knowledge = knowledge or load_knowledge()
+    related = knowledge.follow_up.related_symptoms
+    skip = {s.id for s in result.symptoms} | set(already_asked)
+    present = sorted(result.present, key=lambda s: -urgency_rank(s.urgency))
+    groups = [g for s in present for g in s.groups] if present else [NOTHING_RECOGNISED]
+    wanted = []
+    for group in groups:
+        for symptom_id in related.get(group, ()):
+            if symptom_id not in skip and symptom_id not in wanted:
+                wanted.append(symptom_id)
+    return tuple(wanted[:MAX_RELATED_PER_QUESTION])
+
+
+def caregiver_checks_due(result: TriageResult, caregiver: bool, checks_offered: bool) -> bool:
+    """A caregiver told us about a nervous-system change, and has not been offered the checks.
+
+    Never in an emergency: then the one thing to do is call emergency services.
+    """
+    return (caregiver and not checks_offered and result.urgency != "emergency"
+            and any(NERVOUS_SYSTEM_GROUP in s.groups for s in result.present))
+
+
+def next_follow_up(
+    result: TriageResult, caregiver: bool, checks_offered: bool, already_asked: Iterable[str],
+    knowledge: Optional[Knowledge] = None,
+) -> FollowUpQuestion:
+    if caregiver_checks_due(result, caregiver, checks_offered):
+        return FollowUpQuestion(CAREGIVER_CHECKS)
+    related = related_symptoms(result, already_asked, knowledge)
+    if related:
+        return FollowUpQuestion(RELATED_SYMPTOMS, related)
+    return FollowUpQuestion(ANYTHING_ELSE)
