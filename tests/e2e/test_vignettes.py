@@ -26,6 +26,7 @@ FEVER_CELSIUS = 38.0
 TEMPERATURE_TOLERANCE_C = 0.05
 
 VIGNETTES_PATH = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
+CONVERSATIONS_PATH = REPO_ROOT / "tests" / "vignettes" / "conversations.yml"
 REPORT_PATH = REPO_ROOT / "reports" / "vignettes.md"
 
 
@@ -275,6 +276,84 @@ def figures(send) -> Figures:
     print(report)
     print(f"\n(written to {REPORT_PATH})")
     return result
+
+
+@dataclass
+class ConversationOutcome:
+    vignette: dict
+    urgencies: List[str]  # the conversation's urgency after each report
+    payload: Optional[dict]  # the last triage payload
+    problems: List[str]
+
+    @property
+    def id(self) -> str:
+        return self.vignette["id"]
+
+
+def _run_conversation(send, vignette: dict, advice_texts: dict) -> ConversationOutcome:
+    """Every turn in one conversation; each report's reply must start with advice naming the care team."""
+    sender = new_sender(f"conversation-{vignette['id']}")
+    urgencies: List[str] = []
+    payload = None
+    problems: List[str] = []
+    for turn in vignette["turns"]:
+        messages = send(sender, turn["say"])
+        sent = texts(messages)
+        if turn.get("answer"):
+            continue
+        if advice_urgency(messages, advice_texts) is None or not sent or not names_care_team(sent[0]):
+            problems.append(f"{turn['say']!r}: the reply does not start with the advice: {sent}")
+        if unsafe_phrases(messages):
+            problems.append(f"{turn['say']!r}: unsafe phrases {unsafe_phrases(messages)}")
+        payload = triage_payload(messages) or payload
+        urgencies.append((triage_payload(messages) or {}).get("urgency") or "none")
+    ranks = [urgency_rank(u) for u in urgencies]
+    if ranks != sorted(ranks):
+        problems.append(f"the urgency went down: {urgencies}")
+    final = urgencies[-1] if urgencies else "none"
+    if final != vignette["urgency"]:
+        problems.append(f"ended {final}, expected {vignette['urgency']}")
+    missing = [s for s in vignette.get("present") or [] if s not in present_ids(payload)]
+    missing += [f"not {s}" for s in vignette.get("negated") or [] if s not in negated_ids(payload)]
+    if missing:
+        problems.append(f"not recorded: {missing}")
+    return ConversationOutcome(vignette=vignette, urgencies=urgencies, payload=payload, problems=problems)
+
+
+def _conversation_report(outcomes: List[ConversationOutcome]) -> str:
+    failed = [o for o in outcomes if o.problems]
+    red_flags = [o for o in outcomes if o.vignette["urgency"] == "emergency"]
+    lines = [
+        "",
+        "# Multi-turn conversations",
+        "",
+        f"Conversations from `{CONVERSATIONS_PATH.relative_to(REPO_ROOT)}`: advice first in every report's reply, "
+        "urgency never going down, the expected final urgency and symptoms.",
+        "",
+        f"- conversations: {len(outcomes)}; as expected: {len(outcomes) - len(failed)}",
+        f"- red flags reached emergency: {sum(o.urgencies[-1:] == ['emergency'] for o in red_flags)}/{len(red_flags)}",
+        "",
+    ]
+    lines += [f"- `{o.id}`: {'; '.join(o.problems)}" for o in failed] or ["No problems."]
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def conversations(send, figures) -> List[ConversationOutcome]:
+    with open(CONVERSATIONS_PATH, encoding="utf-8") as handle:
+        vignettes = yaml.safe_load(handle)["conversations"]
+    advice_texts = advice_by_text()
+    outcomes = [_run_conversation(send, v, advice_texts) for v in vignettes]
+    report = _conversation_report(outcomes)
+    with open(REPORT_PATH, "a", encoding="utf-8") as handle:
+        handle.write(report + "\n")
+    print(report)
+    return outcomes
+
+
+def test_multi_turn_conversations(conversations):
+    failed = [f"{o.id}: {'; '.join(o.problems)}" for o in conversations if o.problems]
+    assert not failed, f"{len(failed)} conversation(s) not as expected (see {REPORT_PATH}):\n" + "\n".join(failed)
 
 
 def test_no_red_flag_is_under_triaged(figures):
