@@ -19,7 +19,7 @@ export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 TOOLS := .venv-tools
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
-.PHONY: venv web browser tools train run test test-unit validate test-stories test-e2e clean
+.PHONY: venv web browser tools train eval run test test-unit validate test-stories test-e2e clean
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -57,6 +57,21 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@touch $(MODEL)
 
 train: $(MODEL)
+
+# Rasa's default pipeline, as `rasa init` writes it (copied from the installed Rasa), trained on
+# the same data and domain: the baseline that `make eval` compares against.
+BASELINE_MODEL := models/baseline.tar.gz
+BASELINE_CONFIG := models/baseline-config.yml
+
+$(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	@mkdir -p models
+	$(PY) -c "import os, shutil, rasa.cli; shutil.copy(os.path.join(os.path.dirname(rasa.cli.__file__), 'initial_project', 'config.yml'), '$(BASELINE_CONFIG)')"
+	$(RASA) train --config $(BASELINE_CONFIG) --fixed-model-name baseline --out models
+	@touch $(BASELINE_MODEL)
+
+# The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
+eval: $(MODEL) $(BASELINE_MODEL)
+	$(PY) -m evaluation.quality $(MODEL) $(BASELINE_MODEL)
 
 run: $(MODEL) $(WIDGET)
 	scripts/run.sh

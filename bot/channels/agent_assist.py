@@ -17,13 +17,13 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.agent_assist import agent_assist_response
+from bot.conversation import user_turns
 from bot.channels import pages
 from bot.channels.guard import MAX_MESSAGE_CHARACTERS, shared_guard
 
@@ -117,7 +117,9 @@ class AgentAssistInput(InputChannel):
             message = UserMessage(call["text"], collector, sender_id, input_channel=self.name())
             await guard.deliver(on_new_message, message)
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
-            turns = [e.entities for e in (tracker.applied_events() if tracker else []) if isinstance(e, UserUttered)]
+            # Every user turn since the session started, as the actions read them (applied_events()
+            # would drop a turn that interrupted a form's question).
+            turns = user_turns(e.as_dict() for e in (tracker.events if tracker else []))
             body = agent_assist_response(call["conversation_id"], turns)
             body["replies"] = [m["text"] for m in collector.messages if m.get("text")]
             return response.json(body)

@@ -24,6 +24,10 @@ LIMIT = 1000
 FILLER = "We have been at home since the treatment and I am writing down everything that happened today. "
 FLOOD_SIZE = 40
 FLOOD_WINDOW_S = 10.0  # the input guard's window: a sender may send again once it has passed
+# The reports let through are answered one after another (one conversation, one lock); over
+# socket.io the backlog of ~19 reports, each now going through the treatment form, took more than
+# 180 s on a 2-core machine. Slow, but every one is answered; see the issue 4 notes.
+FLOOD_BACKLOG_TIMEOUT_S = 480
 ASK_DESCRIBE = response_texts("utter_ask_describe")[0]
 ASK_TIMING = response_texts("utter_ask_treatment_timing")[0]
 
@@ -163,19 +167,20 @@ def test_flood_is_limited_and_the_conversation_survives(chat):
             chat.socket.send(message)
         sent_in = time.monotonic() - started
 
+        # Socket replies are not grouped per message: a report counts as answered by its advice,
+        # which comes first in its reply.
         def all_answered(received: List[dict]) -> bool:
             sent = texts(received)
             refused = sum("sending messages faster" in t for t in sent)
-            questions = sum(bool(question_asked(t)) for t in sent)
-            return refused + questions >= FLOOD_SIZE
+            advised = sum(advice_urgency([{"text": t}]) is not None for t in sent)
+            return refused + advised >= FLOOD_SIZE
 
-        received = plain_messages(chat.socket.collect(until=all_answered, timeout=180))
+        received = plain_messages(chat.socket.collect(until=all_answered, timeout=FLOOD_BACKLOG_TIMEOUT_S))
         sent = texts(received)
+        advice = [advice_urgency([{"text": t}]) for t in sent if advice_urgency([{"text": t}]) is not None]
         outcomes = (["too fast"] * sum("sending messages faster than I can answer" in t for t in sent)
-                    + ["answered"] * sum(bool(question_asked(t)) for t in sent))
-        advice = [t for t in sent if advice_urgency([{"text": t}]) == "urgent"]
-        assert len(advice) == outcomes.count("answered"), \
-            f"{len(advice)} urgent advice messages for {outcomes.count('answered')} answered reports"
+                    + ["answered"] * len(advice))
+        assert set(advice) <= {"urgent"}, f"a flood report got other advice than urgent: {advice}"
         too_fast = next((t for t in sent if "sending messages faster" in t), "")
     else:
         def post(_: int) -> List[dict]:
@@ -186,7 +191,7 @@ def test_flood_is_limited_and_the_conversation_survives(chat):
         with ThreadPoolExecutor(max_workers=FLOOD_SIZE) as pool:
             futures = [pool.submit(post, i) for i in range(FLOOD_SIZE)]
             sent_in = time.monotonic() - started
-            replies = [f.result(timeout=180) for f in futures]
+            replies = [f.result(timeout=FLOOD_BACKLOG_TIMEOUT_S) for f in futures]
         outcomes = [_classify(r) for r in replies]
         too_fast = next((t for r in replies for t in texts(r) if "sending messages faster" in t), "")
     assert sent_in < 5, f"the flood took {sent_in:.1f} s to send"

@@ -1,0 +1,195 @@
+"""`make eval`: the project's pipeline and Rasa's default pipeline, trained on the same data, on the
+held-out NLU set and the vignettes, side by side. Writes reports/eval.md, reports/eval_errors.md,
+reports/eval_confusion.png and reports/eval_confidence.png.
+
+Usage: python -m evaluation.quality MODEL BASELINE_MODEL
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+from tqdm import tqdm
+
+from bot.safety import find_unsafe_phrases
+from evaluation.metrics import (
+    count_symptoms, intent_of, intent_report, symptoms_in, triage_figures, triaged_urgency,
+)
+from evaluation.replies import reply_text
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPORTS = REPO_ROOT / "reports"
+HELDOUT = REPO_ROOT / "tests" / "heldout" / "nlu_heldout.yml"
+VIGNETTES = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
+PIPELINES = ("project", "default")
+
+
+def parse_all(model_path: str, texts: List[str], label: str) -> List[dict]:
+    """Every text through the model's NLU, as Rasa's server would parse it."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+
+    async def parse() -> List[dict]:
+        return [await agent.parse_message(text) for text in tqdm(texts, desc=f"parsing ({label})", unit="msg")]
+
+    return asyncio.run(parse())
+
+
+def evaluate(parses: List[dict], heldout: List[dict], vignettes: List[dict]) -> dict:
+    heldout_parses, vignette_parses = parses[: len(heldout)], parses[len(heldout):]
+    expected_intents = [e["intent"] for e in heldout]
+    predicted_intents = [intent_of(p) for p in heldout_parses]
+    symptoms = count_symptoms(
+        [(set(e["present"]), set(e["negated"])) for e in heldout], [symptoms_in(p) for p in heldout_parses])
+    red_flag_examples = [(e, p) for e, p in zip(heldout, heldout_parses) if e.get("red_flag")]
+    triage = triage_figures(
+        vignettes, vignette_parses,
+        reply_names_care_team=lambda p: "care team" in reply_text(p),
+        unsafe_in_reply=lambda p: find_unsafe_phrases(reply_text(p)),
+    )
+    return {
+        "intents": intent_report(expected_intents, predicted_intents),
+        "expected_intents": expected_intents,
+        "predicted_intents": predicted_intents,
+        "confidences": [(p.get("intent") or {}).get("confidence") or 0.0 for p in heldout_parses],
+        "symptoms": symptoms,
+        "heldout_red_flags": (sum(triaged_urgency(p) == "emergency" for _, p in red_flag_examples), len(red_flag_examples)),
+        "triage": triage,
+        "heldout_parses": heldout_parses,
+    }
+
+
+def _figure_rows(results: Dict[str, dict]) -> List[tuple]:
+    def row(name, read, fmt="{:.1%}"):
+        return (name, *[fmt.format(read(results[p])) if fmt else read(results[p]) for p in PIPELINES])
+
+    return [
+        row("intent F1 (macro)", lambda r: r["intents"]["macro avg"]["f1-score"]),
+        row("intent F1 (weighted)", lambda r: r["intents"]["weighted avg"]["f1-score"]),
+        row("intent accuracy", lambda r: r["intents"]["accuracy"]),
+        row("symptom-entity precision", lambda r: r["symptoms"]["symptom_precision"]),
+        row("symptom-entity recall", lambda r: r["symptoms"]["symptom_recall"]),
+        row("negation accuracy", lambda r: r["symptoms"]["negation_accuracy"]),
+        row("held-out red flags given emergency advice",
+            lambda r: f"{r['heldout_red_flags'][0]}/{r['heldout_red_flags'][1]}", fmt=None),
+        row("vignette red-flag recall", lambda r: r["triage"].red_flag_recall),
+        row("vignette under-triage (count)", lambda r: len(r["triage"].under_triaged), fmt="{}"),
+        row("vignette over-triage (count)", lambda r: len(r["triage"].over_triaged), fmt="{}"),
+        row("vignette care-team coverage", lambda r: r["triage"].care_team_coverage),
+        row("diagnosis/unsafe phrases in replies", lambda r: r["triage"].diagnosis_phrases, fmt="{}"),
+    ]
+
+
+def write_plots(results: Dict[str, dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    figure, axes = plt.subplots(1, 2, figsize=(22, 10))
+    for axis, pipeline in zip(axes, PIPELINES):
+        r = results[pipeline]
+        labels = sorted(set(r["expected_intents"]) | set(r["predicted_intents"]))
+        ConfusionMatrixDisplay.from_predictions(
+            r["expected_intents"], r["predicted_intents"], labels=labels, ax=axis, colorbar=False,
+            xticks_rotation="vertical")
+        axis.set_title(f"{pipeline} pipeline: intents on the held-out set")
+    figure.tight_layout()
+    figure.savefig(REPORTS / "eval_confusion.png", dpi=80)
+    plt.close(figure)
+
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    for axis, pipeline in zip(axes, PIPELINES):
+        r = results[pipeline]
+        right = [c for c, e, p in zip(r["confidences"], r["expected_intents"], r["predicted_intents"]) if e == p]
+        wrong = [c for c, e, p in zip(r["confidences"], r["expected_intents"], r["predicted_intents"]) if e != p]
+        axis.hist([right, wrong], bins=20, range=(0, 1), stacked=True, label=["correct", "wrong"])
+        axis.set_title(f"{pipeline} pipeline")
+        axis.set_xlabel("intent confidence")
+        axis.legend()
+    axes[0].set_ylabel("held-out messages")
+    figure.tight_layout()
+    figure.savefig(REPORTS / "eval_confidence.png", dpi=80)
+    plt.close(figure)
+
+
+def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
+    rows = _figure_rows(results)
+    lines = [
+        "# Evaluation: project pipeline vs Rasa's default pipeline",
+        "",
+        f"Held-out NLU set: {len(heldout)} messages (`tests/heldout/nlu_heldout.yml`, never trained on). "
+        f"Vignettes: `tests/vignettes/vignettes.yml`. Both pipelines trained on the same data and domain; "
+        "the default pipeline is the `config.yml` that `rasa init` writes.",
+        "",
+        "| figure | project | default |",
+        "|---|---|---|",
+        *[f"| {name} | {ours} | {theirs} |" for name, ours, theirs in rows],
+        "",
+        "The default pipeline has no symptom recogniser, so it finds no symptom entities and every report",
+        "gets the \"unclear\" advice (counted as urgent): red flags are under-triaged.",
+        "",
+        "## Per intent (project pipeline)",
+        "",
+        "| intent | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
+    for intent, scores in sorted(results["project"]["intents"].items()):
+        if isinstance(scores, dict) and intent not in ("macro avg", "weighted avg"):
+            lines.append(f"| {intent} | {scores['precision']:.2f} | {scores['recall']:.2f} | "
+                         f"{scores['f1-score']:.2f} | {int(scores['support'])} |")
+    lines += ["", "Plots: `eval_confusion.png`, `eval_confidence.png`. Errors: `eval_errors.md`.", ""]
+    (REPORTS / "eval.md").write_text("\n".join(lines), encoding="utf-8")
+
+    errors = ["# Evaluation errors", ""]
+    for pipeline in PIPELINES:
+        r = results[pipeline]
+        errors += [f"## {pipeline} pipeline", "", "### Intents", ""]
+        errors += [f"- \"{e['text']}\": expected {e['intent']}, got {p}"
+                   for e, p in zip(heldout, r["predicted_intents"]) if e["intent"] != p] or ["None."]
+        errors += ["", "### Symptoms", ""]
+        for example, parsed in zip(heldout, r["heldout_parses"]):
+            present, negated = symptoms_in(parsed)
+            if present != set(example["present"]) or not set(example["negated"]) <= negated:
+                errors.append(f"- \"{example['text']}\": expected {sorted(example['present'])} "
+                              f"(not {sorted(example['negated'])}), got {sorted(present)} (not {sorted(negated)})")
+        errors += ["", "### Vignette triage", ""]
+        errors += [f"- under: {line}" for line in r["triage"].under_triaged]
+        errors += [f"- over: {line}" for line in r["triage"].over_triaged] or []
+        errors.append("")
+    (REPORTS / "eval_errors.md").write_text("\n".join(errors), encoding="utf-8")
+    width = max(len(name) for name, *_ in rows)
+    return "\n".join(f"{name:<{width}}  {ours:>10}  {theirs:>10}" for name, ours, theirs in
+                     [("figure", "project", "default"), *rows])
+
+
+def main(model: str, baseline_model: str) -> int:
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    REPORTS.mkdir(exist_ok=True)
+    heldout = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["examples"]
+    vignettes = yaml.safe_load(VIGNETTES.read_text(encoding="utf-8"))["vignettes"]
+    texts = [e["text"] for e in heldout] + [v["text"] for v in vignettes]
+    results = {
+        "project": evaluate(parse_all(model, texts, "project"), heldout, vignettes),
+        "default": evaluate(parse_all(baseline_model, texts, "default"), heldout, vignettes),
+    }
+    write_plots(results)
+    print(write_reports(results, heldout))
+    print(f"\nReports: {REPORTS / 'eval.md'}, eval_errors.md, eval_confusion.png, eval_confidence.png")
+    ours = results["project"]
+    caught, total = ours["heldout_red_flags"]
+    if caught < total or ours["triage"].red_flag_recall < 1.0:
+        print("FAIL: the project pipeline missed a red flag (see reports/eval_errors.md)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
