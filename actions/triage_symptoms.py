@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import conversation_so_far
 from bot.entities import reports_from_entities
+from bot.follow_up import check_answered_by
 from bot.knowledge import load_knowledge
 from bot.triage import triage, urgency_rank
 
@@ -59,13 +60,9 @@ class ActionTriageSymptoms(Action):
 
 
 def _answered_check(tracker: Tracker, message) -> List[Dict[Text, Any]]:
-    """During the caregiver checks, a reported nervous-system symptom is a "yes, that has changed"
-    to the check being asked; a nervous-system symptom only denied is a "no"."""
+    """During the caregiver checks, the report's answer to the check being asked, if it gives one."""
     check = tracker.get_slot("requested_slot")
     if (tracker.active_loop or {}).get("name") != CAREGIVER_CHECKS_FORM or not check:
         return []
-    if any("icans" in s.groups for s in message.present):
-        return [SlotSet(check, "changed")]
-    if not message.present and any("icans" in s.groups for s in message.negated):
-        return [SlotSet(check, "unchanged")]
-    return []
+    answer = check_answered_by(message)
+    return [SlotSet(check, answer)] if answer else []

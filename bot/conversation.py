@@ -13,12 +13,12 @@ from datetime import date
 from typing import Any, Iterable, List, Mapping, Optional
 
 from bot.entities import ReportedInMessage, reports_from_entities
+from bot.follow_up import CHECK_CHANGED
 from bot.knowledge import Knowledge, load_knowledge
 from bot.timing import days_ago, describe_timing
 from bot.triage import SymptomReport, TriageResult, triage
 
 UNKNOWN = "unknown"
-CHECK_CHANGED = "changed"
 
 
 def accumulate(turns: Iterable[Iterable[dict]]) -> ReportedInMessage:
@@ -103,7 +103,7 @@ def conversation_so_far(events: Iterable[dict], slots: Mapping[str, Any], today:
     words = therapy_answer if therapy_answer and not known_therapy and therapy_answer != UNKNOWN else None
     return Conversation(
         reported=reported, result=result, treatment_words=words,
-        timing=describe_timing(timing_answer, today) if timing_answer is not None else None,
+        timing=describe_timing(timing_answer, today),
     )
 
 

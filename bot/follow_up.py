@@ -15,6 +15,8 @@ from bot.knowledge import NOTHING_RECOGNISED, Knowledge, load_knowledge
 from bot.triage import TriageResult, urgency_rank
 
 CAREGIVER_CHECKS, RELATED_SYMPTOMS, ANYTHING_ELSE = "caregiver_checks", "related_symptoms", "anything_else"
+# The caregiver-check slots' values (domain.yml).
+CHECK_CHANGED, CHECK_UNCHANGED = "changed", "unchanged"
 MAX_RELATED_PER_QUESTION = 4
 NERVOUS_SYSTEM_GROUP = "icans"
 
@@ -50,6 +52,18 @@ def related_symptoms(
             if symptom_id not in skip and symptom_id not in wanted:
                 wanted.append(symptom_id)
     return tuple(wanted[:MAX_RELATED_PER_QUESTION])
+
+
+def check_answered_by(message: TriageResult) -> Optional[str]:
+    """What a symptom report made while a caregiver check is asked says about that check.
+
+    A nervous-system symptom reported is "yes, that has changed"; one only denied is "no".
+    """
+    if any(NERVOUS_SYSTEM_GROUP in s.groups for s in message.present):
+        return CHECK_CHANGED
+    if not message.present and any(NERVOUS_SYSTEM_GROUP in s.groups for s in message.negated):
+        return CHECK_UNCHANGED
+    return None
 
 
 def caregiver_checks_due(result: TriageResult, caregiver: bool, checks_offered: bool) -> bool:

@@ -23,9 +23,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.agent_assist import agent_assist_response
-from bot.conversation import user_turns
 from bot.channels import pages
 from bot.channels.guard import MAX_MESSAGE_CHARACTERS, shared_guard
+from bot.conversation import user_turns
 
 logger = logging.getLogger(__name__)
 

@@ -28,10 +28,9 @@ from bot.triage import UNCLEAR, triage
 
 REPORT_SYMPTOM = "report_symptom"
 OTHER_LANGUAGE = "other_language"
-# Intents under which a symptom (present or denied) is still a report: small talk, answers (to "anything
-# else?", to the treatment questions), and requests the
-# assistant declines. Questions (what is CRS, which side effects, driving) keep their intent
-# unless a red flag is present.
+# Intents under which a symptom (present or denied) is still a report: small talk, answers (to
+# "anything else?", to the treatment questions), and requests the assistant declines. Questions
+# (what is CRS, which side effects, driving) keep their intent unless a red flag is present.
 INTENTS_THAT_YIELD_TO_SYMPTOMS = {
     "greet", "goodbye", "affirm", "deny", "thank", "no_symptoms", "out_of_scope", "nlu_fallback",
     "bot_challenge", "request_diagnosis", "ask_medication_advice", "inform_treatment", "skip_question",
