@@ -24,7 +24,10 @@ from evaluation.replies import reply_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPORTS = REPO_ROOT / "reports"
-HELDOUT = REPO_ROOT / "tests" / "heldout" / "nlu_heldout.yml"
+# Both held out (never trained on; tests/test_heldout.py): the first was used for error analysis
+# once, the fresh one was written blind afterwards. Their red flags are counted apart.
+HELDOUT_SETS = {"held-out": REPO_ROOT / "tests" / "heldout" / "nlu_heldout.yml",
+                "fresh": REPO_ROOT / "tests" / "heldout" / "nlu_fresh.yml"}
 VIGNETTES = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
 PIPELINES = ("project", "default")
 
@@ -41,13 +44,18 @@ def parse_all(model_path: str, texts: List[str], label: str) -> List[dict]:
     return asyncio.run(parse())
 
 
+def red_flags_caught(heldout: List[dict], parses: List[dict], set_name: str) -> tuple:
+    """(red flags given emergency advice, red flags) among one held-out set's examples."""
+    urgencies = [triaged_urgency(p) for e, p in zip(heldout, parses) if e.get("red_flag") and e["set"] == set_name]
+    return urgencies.count("emergency"), len(urgencies)
+
+
 def evaluate(parses: List[dict], heldout: List[dict], vignettes: List[dict]) -> dict:
     heldout_parses, vignette_parses = parses[: len(heldout)], parses[len(heldout):]
     expected_intents = [e["intent"] for e in heldout]
     predicted_intents = [intent_of(p) for p in heldout_parses]
     symptoms = count_symptoms(
         [(set(e["present"]), set(e["negated"])) for e in heldout], [symptoms_in(p) for p in heldout_parses])
-    red_flag_examples = [(e, p) for e, p in zip(heldout, heldout_parses) if e.get("red_flag")]
     triage = triage_figures(
         vignettes, vignette_parses,
         reply_names_care_team=lambda p: "care team" in reply_text(p),
@@ -59,7 +67,7 @@ def evaluate(parses: List[dict], heldout: List[dict], vignettes: List[dict]) -> 
         "predicted_intents": predicted_intents,
         "confidences": [(p.get("intent") or {}).get("confidence") or 0.0 for p in heldout_parses],
         "symptoms": symptoms,
-        "heldout_red_flags": (sum(triaged_urgency(p) == "emergency" for _, p in red_flag_examples), len(red_flag_examples)),
+        "red_flags": {name: red_flags_caught(heldout, heldout_parses, name) for name in HELDOUT_SETS},
         "triage": triage,
         "heldout_parses": heldout_parses,
     }
@@ -76,8 +84,8 @@ def _figure_rows(results: Dict[str, dict]) -> List[tuple]:
         row("symptom-entity precision", lambda r: r["symptoms"]["symptom_precision"]),
         row("symptom-entity recall", lambda r: r["symptoms"]["symptom_recall"]),
         row("negation accuracy", lambda r: r["symptoms"]["negation_accuracy"]),
-        row("held-out red flags given emergency advice",
-            lambda r: f"{r['heldout_red_flags'][0]}/{r['heldout_red_flags'][1]}", fmt=None),
+        *[row(f"{name} red flags given emergency advice",
+              lambda r, name=name: "{}/{}".format(*r["red_flags"][name]), fmt=None) for name in HELDOUT_SETS],
         row("vignette red-flag recall", lambda r: r["triage"].red_flag_recall),
         row("vignette under-triage (count)", lambda r: len(r["triage"].under_triaged), fmt="{}"),
         row("vignette over-triage (count)", lambda r: len(r["triage"].over_triaged), fmt="{}"),
@@ -125,7 +133,8 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
     lines = [
         "# Evaluation: project pipeline vs Rasa's default pipeline",
         "",
-        f"Held-out NLU set: {len(heldout)} messages (`tests/heldout/nlu_heldout.yml`, never trained on). "
+        f"Held-out NLU sets: {len(heldout)} messages (`tests/heldout/nlu_heldout.yml`, used once for error "
+        "analysis, and `tests/heldout/nlu_fresh.yml`, written blind after it; neither trained on). "
         f"Vignettes: `tests/vignettes/vignettes.yml`. Both pipelines trained on the same data and domain; "
         "the default pipeline is the `config.yml` that `rasa init` writes.",
         "",
@@ -151,7 +160,11 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
     errors = ["# Evaluation errors", ""]
     for pipeline in PIPELINES:
         r = results[pipeline]
-        errors += [f"## {pipeline} pipeline", "", "### Intents", ""]
+        errors += [f"## {pipeline} pipeline", "", "### Red flags not given emergency advice", ""]
+        errors += [f"- ({e['set']}) \"{e['text']}\": {triaged_urgency(p)}"
+                   for e, p in zip(heldout, r["heldout_parses"])
+                   if e.get("red_flag") and triaged_urgency(p) != "emergency"] or ["None."]
+        errors += ["", "### Intents", ""]
         errors += [f"- \"{e['text']}\": expected {e['intent']}, got {p}"
                    for e, p in zip(heldout, r["predicted_intents"]) if e["intent"] != p] or ["None."]
         errors += ["", "### Symptoms", ""]
@@ -162,7 +175,7 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
                               f"(not {sorted(example['negated'])}), got {sorted(present)} (not {sorted(negated)})")
         errors += ["", "### Vignette triage", ""]
         errors += [f"- under: {line}" for line in r["triage"].under_triaged]
-        errors += [f"- over: {line}" for line in r["triage"].over_triaged] or []
+        errors += [f"- over: {line}" for line in r["triage"].over_triaged]
         errors.append("")
     (REPORTS / "eval_errors.md").write_text("\n".join(errors), encoding="utf-8")
     width = max(len(name) for name, *_ in rows)
@@ -173,7 +186,8 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
 def main(model: str, baseline_model: str) -> int:
     logging.getLogger("rasa").setLevel(logging.WARNING)
     REPORTS.mkdir(exist_ok=True)
-    heldout = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["examples"]
+    heldout = [dict(example, set=name) for name, path in HELDOUT_SETS.items()
+               for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]
     vignettes = yaml.safe_load(VIGNETTES.read_text(encoding="utf-8"))["vignettes"]
     texts = [e["text"] for e in heldout] + [v["text"] for v in vignettes]
     results = {
@@ -184,8 +198,7 @@ def main(model: str, baseline_model: str) -> int:
     print(write_reports(results, heldout))
     print(f"\nReports: {REPORTS / 'eval.md'}, eval_errors.md, eval_confusion.png, eval_confidence.png")
     ours = results["project"]
-    caught, total = ours["heldout_red_flags"]
-    if caught < total or ours["triage"].red_flag_recall < 1.0:
+    if any(caught < total for caught, total in ours["red_flags"].values()) or ours["triage"].red_flag_recall < 1.0:
         print("FAIL: the project pipeline missed a red flag (see reports/eval_errors.md)", file=sys.stderr)
         return 1
     return 0
