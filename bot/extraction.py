@@ -11,6 +11,7 @@ nothing is negated.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -166,6 +167,7 @@ class SymptomExtractor:
         self.treatment_words = self._norm_sequences(self.language["timing"]["treatment_words"])
         self.temperature_cues = self._norm_sequences(self.language["temperature"]["cues"])
         self.not_temperature_units = set(self.language["temperature"]["not_followed_by"])
+        self.question_words = set(self.language["question"]["first_words"])
 
     # --- building -------------------------------------------------------------------------
 
@@ -319,6 +321,13 @@ class SymptomExtractor:
             caregiver=bool(self.caregiver_matcher(doc)),
         )
 
+    def is_phrased_as_question(self, text: str) -> bool:
+        """A question mark, or a question word first ("what", "is", "can"...)."""
+        if "?" in text:
+            return True
+        words = [t.norm_ for t in self._tokenise(text) if t.is_alpha]
+        return bool(words) and words[0] in self.question_words
+
     def _symptom_mentions(self, doc: Doc, norms: Sequence[str]) -> List[Mention]:
         matches = list(self.symptom_matcher(doc)) + list(self.loose_symptom_matcher(doc))
         spans = [Span(doc, start, end, label=self.nlp.vocab.strings[match_id]) for match_id, start, end in matches]
@@ -405,3 +414,10 @@ class SymptomExtractor:
     def _mentions_treatment(self, sentence: str) -> bool:
         norms = [t.norm_ for t in self._tokenise(sentence)]
         return any(self._sequence_at(norms, i, self.treatment_words) for i in range(len(norms)))
+
+
+@functools.lru_cache(maxsize=1)
+def shared_extractor() -> SymptomExtractor:
+    """One extractor per process, for the NLU component and the input guard alike: building one
+    loads the spelling lexicon, which takes seconds and a few hundred MB at its peak."""
+    return SymptomExtractor()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import yaml
+from rasa.utils.log_utils import configure_structlog
 from tqdm import tqdm
 
 from bot.safety import find_unsafe_phrases
@@ -185,6 +186,8 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
 
 def main(model: str, baseline_model: str) -> int:
     logging.getLogger("rasa").setLevel(logging.WARNING)
+    # Rasa's structlog events (each parse, with its text) print at debug level unless configured.
+    configure_structlog(logging.WARNING)
     REPORTS.mkdir(exist_ok=True)
     heldout = [dict(example, set=name) for name, path in HELDOUT_SETS.items()
                for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]

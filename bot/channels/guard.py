@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Deque, Dict, Optional
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels import neutralise_intent_injection
-from bot.extraction import SymptomExtractor
+from bot.extraction import SymptomExtractor, shared_extractor
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class MessageGuard:
     @property
     def extractor(self) -> SymptomExtractor:
         if self._extractor is None:
-            self._extractor = SymptomExtractor()
+            self._extractor = shared_extractor()
         return self._extractor
 
     def refusal(self, text: Any, sender_id: str) -> Optional[str]:

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.entities import extraction_to_entities
-from bot.extraction import SymptomExtractor
+from bot.extraction import SymptomExtractor, shared_extractor
 from bot.language_detection import detect_other_language
 from bot.triage import UNCLEAR, triage
 
@@ -30,7 +30,8 @@ REPORT_SYMPTOM = "report_symptom"
 OTHER_LANGUAGE = "other_language"
 # Intents under which a symptom (present or denied) is still a report: small talk, answers (to
 # "anything else?", to the treatment questions), and requests the assistant declines. Questions
-# (what is CRS, which side effects, driving) keep their intent unless a red flag is present.
+# (what is CRS, which side effects, driving) keep their intent unless a red flag is present, or a
+# symptom is present and the message is not phrased as a question.
 INTENTS_THAT_YIELD_TO_SYMPTOMS = {
     "greet", "goodbye", "affirm", "deny", "thank", "no_symptoms", "out_of_scope", "nlu_fallback",
     "bot_challenge", "request_diagnosis", "ask_medication_advice", "inform_treatment", "skip_question",
@@ -52,7 +53,7 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SymptomEntityExtractor":
-        return cls(SymptomExtractor())
+        return cls(shared_extractor())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training data is left as written: DIET learns intents, not these rules."""
@@ -71,7 +72,11 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         recognised = bool(result.symptoms or extraction.temperatures)
         has_red_flag = any(s.red_flag for s in result.present)
         # "no rash and no swelling": denied symptoms are a report too, recorded for the care team.
-        if has_red_flag or (recognised and intent in INTENTS_THAT_YIELD_TO_SYMPTOMS):
+        yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS
+        # A question intent for a message that states a symptom and asks nothing: DIET is unsure,
+        # and a missed symptom is worse than an extra question.
+        stated_not_asked = bool(result.present) and not self.extractor.is_phrased_as_question(text)
+        if has_red_flag or (recognised and yields) or (intent != REPORT_SYMPTOM and stated_not_asked):
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
         language = None if has_red_flag else detect_other_language(text)

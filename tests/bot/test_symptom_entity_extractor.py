@@ -63,6 +63,26 @@ def test_questions_keep_their_intent(component):
     assert entity_values(message, "symptom") == ["tremor"]
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("38.6 degrees celsius on day 2 of the Blincyto infusion", "faq"),
+    ("the leaflet mentioned tremors and now his hands are shaking", "ask_side_effects"),
+    ("car t last week, now a headache that wont shift", "ask_what_is"),
+])
+def test_a_symptom_stated_not_asked_is_a_report(component, text, intent):
+    message = parse(component, text, intent)
+    assert message.get("intent")["name"] == "report_symptom"
+    assert entity_values(message, "urgency") == ["urgent"]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("is a headache a side effect of teclistamab", "ask_side_effects"),
+    ("what does it mean if he has a tremor after car t", "ask_what_is"),
+    ("can fever come back weeks later?", "faq"),
+])
+def test_a_symptom_in_a_question_keeps_the_question(component, text, intent):
+    assert parse(component, text, intent).get("intent")["name"] == intent
+
+
 def test_report_with_nothing_recognised_is_unclear(component):
     message = parse(component, "he just seems off tonight", "report_symptom")
     assert entity_values(message, "urgency") == ["unclear"]
