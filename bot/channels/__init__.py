@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+from bot import action_response_validation
+
+# Rasa imports this package when it loads the channels of credentials.yml, before any message.
+action_response_validation.install()
+
 INTENT_PREFIX = "/"
 INJECTION_PUNCTUATION = re.compile(r'[{}\[\]":_@]')
 HARMLESS_INTENTS = frozenset(f"{INTENT_PREFIX}{intent}" for intent in ("greet", "goodbye", "affirm", "deny", "thank"))
