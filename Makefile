@@ -15,11 +15,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
+export TRACKER_STORE_URL ?= sqlite:///state/conversations.db
+export LOCK_STORE_TYPE ?= in_memory
 
 TOOLS := .venv-tools
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
-.PHONY: venv web browser tools train eval run test test-unit validate test-stories test-e2e clean
+.PHONY: venv web browser tools train eval bench run prune-conversations test test-unit validate test-stories test-e2e clean
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -52,9 +54,11 @@ $(TOOLS)/.installed: requirements-tools.txt constraints-tools.txt
 
 tools: $(TOOLS)/.installed
 
+# Each training rule records how long `rasa train` took next to the model, for `make bench`; the
+# record is touched after the model, so that a model trained some other way is seen to be newer.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name triage --out models
-	@touch $(MODEL)
+	scripts/timed.sh models/triage.train_seconds $(RASA) train --fixed-model-name triage --out models
+	@touch $(MODEL) models/triage.train_seconds
 
 train: $(MODEL)
 
@@ -66,15 +70,26 @@ BASELINE_CONFIG := models/baseline-config.yml
 $(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models
 	$(PY) -c "import os, shutil, rasa.cli; shutil.copy(os.path.join(os.path.dirname(rasa.cli.__file__), 'initial_project', 'config.yml'), '$(BASELINE_CONFIG)')"
-	$(RASA) train --config $(BASELINE_CONFIG) --fixed-model-name baseline --out models
-	@touch $(BASELINE_MODEL)
+	scripts/timed.sh models/baseline.train_seconds \
+	  $(RASA) train --config $(BASELINE_CONFIG) --fixed-model-name baseline --out models
+	@touch $(BASELINE_MODEL) models/baseline.train_seconds
 
 # The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
 eval: $(MODEL) $(BASELINE_MODEL)
 	$(PY) -m evaluation.quality $(MODEL) $(BASELINE_MODEL)
 
+# Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
+# reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
+bench: $(MODEL) $(BASELINE_MODEL)
+	$(PY) -m evaluation.bench
+
 run: $(MODEL) $(WIDGET)
 	scripts/run.sh
+
+# Deletes the conversations with no message in the last DAYS days from $(TRACKER_STORE_URL).
+DAYS ?= 30
+prune-conversations: $(VENV)/.installed
+	$(PY) -m bot.retention --days $(DAYS)
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests --ignore=tests/e2e -q

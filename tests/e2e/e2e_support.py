@@ -11,185 +11,32 @@ import os
 import queue
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional
+from urllib.parse import urlsplit
 
 import requests
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MODEL = REPO_ROOT / "models" / "triage.tar.gz"
-RASA = REPO_ROOT / ".venv" / "bin" / "rasa"
+from evaluation.stack import (
+    MODEL, RASA, REPO_ROOT, WEBHOOK_PATH, ServerProcess, StartupError, free_port, http_ok, rasa_answers,
+    sqlite_url, start_action_server, start_rasa, wait_until_ready,
+)
+
 DOMAIN = REPO_ROOT / "domain.yml"
 
-WEBHOOK_PATH = "/webhooks/rest/webhook"
-# Rasa answers GET / as soon as its HTTP server is up, but loads the model afterwards.
-STARTUP_TIMEOUT_S = float(os.environ.get("E2E_STARTUP_TIMEOUT", "120"))
-STOP_TIMEOUT_S = 15.0
-POLL_INTERVAL_S = 1.0
+STARTUP_TIMEOUT_S = float(os.environ.get("E2E_STARTUP_TIMEOUT", "300"))
 REQUEST_TIMEOUT_S = 60.0
-LOG_TAIL_LINES = 40
-READINESS_SENDER = "e2e-readiness-probe"
-READINESS_MESSAGE = "hello"
 
 URGENCY_ORDER = ("none", "routine", "urgent", "emergency")
 UNCLEAR = "unclear"
 ADVICE_RESPONSE = "utter_symptom_advice"
 
-
-# ------------------------------------------------------------------------------------ processes
-
 # The agent-assist token of the full e2e stack: random for each run, as a real one would be.
 E2E_AGENT_TOKEN = secrets.token_hex(24)
-
-
-class StartupError(RuntimeError):
-    """The stack did not come up; the message carries the tail of every server's log."""
-
-
-def free_port(exclude: Iterable[int] = ()) -> int:
-    """A TCP port nothing listens on right now (asked from the OS, so it is really free)."""
-    excluded = set(exclude)
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in excluded:
-            return port
-
-
-def server_env(action_server_url: str, agent_token: Optional[str] = None) -> Dict[str, str]:
-    """The environment `make run` gives the servers (the Makefile's exports); agent assist is on
-    only with a token."""
-    env = dict(os.environ)
-    env.pop("AGENT_ASSIST_TOKEN", None)
-    if agent_token:
-        env["AGENT_ASSIST_TOKEN"] = agent_token
-    env.update({
-        "ACTION_SERVER_URL": action_server_url,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return env
-
-
-class ServerProcess:
-    """One server, started in its own process group with its output in a log file."""
-
-    def __init__(self, name: str, args: Sequence[str], log_path: Path, env: Dict[str, str]) -> None:
-        self.name = name
-        self.args = list(args)
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(
-            self.args, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    @property
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        self._log.flush()
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError as error:
-            return f"(cannot read {self.log_path}: {error})"
-        tail = text.splitlines()[-lines:]
-        return "\n".join(tail) if tail else "(empty log)"
-
-    def describe(self) -> str:
-        state = "running" if self.running else f"exited with code {self.process.returncode}"
-        return (f"--- {self.name} ({state}): {' '.join(self.args)}\n"
-                f"--- last {LOG_TAIL_LINES} lines of {self.log_path}:\n{self.log_tail()}")
-
-    def _signal_group(self, sig: int) -> None:
-        # The group is the one start_new_session created for this process (its id is our pid).
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
-
-    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """Terminate, then kill if it has not exited after `timeout` seconds."""
-        if self.running:
-            self._signal_group(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._signal_group(signal.SIGKILL)
-                self.process.wait(timeout=timeout)
-        else:
-            # The server is gone; make sure nothing it started is left behind.
-            self._signal_group(signal.SIGKILL)
-        self._log.close()
-
-
-def start_action_server(port: int, log_dir: Path) -> ServerProcess:
-    args = [str(RASA), "run", "actions", "--port", str(port)]
-    return ServerProcess("action server", args, log_dir / f"actions-{port}.log",
-                         server_env(f"http://localhost:{port}/webhook"))
-
-
-def start_rasa(port: int, action_server_url: str, log_dir: Path, agent_token: Optional[str] = None) -> ServerProcess:
-    args = [str(RASA), "run", "--model", str(MODEL.relative_to(REPO_ROOT)), "--port", str(port),
-            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
-    return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log",
-                         server_env(action_server_url, agent_token))
-
-
-# ------------------------------------------------------------------------------------ readiness
-
-def _get_ok(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def _rasa_answers(base_url: str) -> bool:
-    """A real message gets a reply: the model is loaded, not only the HTTP server.
-
-    The REST channel answers 200 with an empty list when handling fails (an agent without a
-    model raises, and the channel swallows it), so an empty reply does not count as ready.
-    """
-    if not _get_ok(base_url + "/"):
-        return False
-    try:
-        response = requests.post(
-            base_url + WEBHOOK_PATH, json={"sender": READINESS_SENDER, "message": READINESS_MESSAGE}, timeout=30,
-        )
-        return response.status_code == 200 and isinstance(response.json(), list) and len(response.json()) > 0
-    except (requests.RequestException, ValueError):
-        return False
-
-
-def wait_until_ready(checks: Dict[str, Callable[[], bool]], servers: Sequence[ServerProcess],
-                     timeout: float = STARTUP_TIMEOUT_S) -> None:
-    """Poll every check until all pass; fail fast if a server exits, fail at `timeout`."""
-    deadline = time.monotonic() + timeout
-    pending = dict(checks)
-    while True:
-        pending = {name: check for name, check in pending.items() if not check()}
-        if not pending:
-            return
-        dead = [s for s in servers if not s.running]
-        if dead or time.monotonic() > deadline:
-            reason = (f"{', '.join(s.name for s in dead)} exited during start-up" if dead
-                      else f"not ready after {timeout:.0f} s")
-            logs = "\n\n".join(s.describe() for s in servers)
-            raise StartupError(f"End-to-end stack failed to start: {reason} (waiting for: "
-                               f"{', '.join(pending)}).\n\n{logs}")
-        time.sleep(POLL_INTERVAL_S)
 
 
 # ------------------------------------------------------------------------------------ the stack
@@ -200,7 +47,43 @@ class RasaStack:
 
     url: str
     action_server_url: str
+    log_dir: Path
+    tracker_store_url: str
+    agent_token: Optional[str] = None
     servers: List[ServerProcess] = field(default_factory=list)
+    # The logs of Rasa processes stopped by restart_rasa (no longer in `servers`: never signalled again).
+    past_rasa_logs: List[Path] = field(default_factory=list)
+
+    @property
+    def rasa(self) -> ServerProcess:
+        return next(s for s in self.servers if s.name == "rasa")
+
+    @property
+    def database(self) -> Path:
+        """The SQLite file that holds this stack's conversations."""
+        return Path(self.tracker_store_url[len("sqlite:///"):])
+
+    def restart_rasa(self) -> None:
+        """Stop Rasa and start it again (on a new port) on the same conversation database."""
+        stopped = self.rasa
+        stopped.stop()
+        self.servers.remove(stopped)
+        self.past_rasa_logs.append(stopped.log_path)
+        port = free_port()
+        self.url = f"http://localhost:{port}"
+        self.servers.append(start_rasa(port, self.action_server_url, self.log_dir, self.agent_token,
+                                       tracker_store_url=self.tracker_store_url))
+        wait_until_ready({"rasa answers again": lambda: rasa_answers(self.url)}, [self.rasa],
+                         timeout=STARTUP_TIMEOUT_S)
+
+    def start_action_server(self) -> ServerProcess:
+        """Start the action server on the port Rasa calls (for a stack started without it)."""
+        port = urlsplit(self.action_server_url).port
+        server = start_action_server(port, self.log_dir)
+        self.servers.insert(0, server)
+        wait_until_ready({"action server GET /health": lambda: http_ok(f"http://localhost:{port}/health")},
+                         [server], timeout=STARTUP_TIMEOUT_S)
+        return server
 
     def send(self, sender: str, text: str) -> List[dict]:
         """POST one message to the REST channel and return the bot's messages."""
@@ -214,6 +97,11 @@ class RasaStack:
 
     def logs(self) -> str:
         return "\n\n".join(s.describe() for s in self.servers)
+
+    def rasa_log(self) -> str:
+        """Everything every Rasa process of this stack has logged so far."""
+        paths = self.past_rasa_logs + [s.log_path for s in self.servers if s.name == "rasa"]
+        return "\n".join(path.read_text(errors="replace") for path in paths)
 
     def stop(self) -> None:
         for server in reversed(self.servers):
@@ -230,17 +118,19 @@ def start_stack(log_dir: Path, with_action_server: bool = True) -> RasaStack:
     actions_port = free_port()
     rasa_port = free_port(exclude={actions_port})
     action_server_url = f"http://localhost:{actions_port}/webhook"
-    stack = RasaStack(url=f"http://localhost:{rasa_port}", action_server_url=action_server_url)
+    # The full stack has agent assist on; the "action server down" one shows it off.
+    stack = RasaStack(url=f"http://localhost:{rasa_port}", action_server_url=action_server_url, log_dir=log_dir,
+                      tracker_store_url=sqlite_url(log_dir / "conversations.db"),
+                      agent_token=E2E_AGENT_TOKEN if with_action_server else None)
     checks: Dict[str, Callable[[], bool]] = {}
     try:
         if with_action_server:
             stack.servers.append(start_action_server(actions_port, log_dir))
-            checks["action server GET /health"] = lambda: _get_ok(f"http://localhost:{actions_port}/health")
-        # The full stack has agent assist on; the "action server down" one shows it off.
-        agent_token = E2E_AGENT_TOKEN if with_action_server else None
-        stack.servers.append(start_rasa(rasa_port, action_server_url, log_dir, agent_token))
-        checks["rasa GET / and a reply over REST"] = lambda: _rasa_answers(stack.url)
-        wait_until_ready(checks, stack.servers)
+            checks["action server GET /health"] = lambda: http_ok(f"http://localhost:{actions_port}/health")
+        stack.servers.append(start_rasa(rasa_port, action_server_url, log_dir, stack.agent_token,
+                                        tracker_store_url=stack.tracker_store_url))
+        checks["rasa GET / and a reply over REST"] = lambda: rasa_answers(stack.url)
+        wait_until_ready(checks, stack.servers, timeout=STARTUP_TIMEOUT_S)
     except BaseException:
         stack.stop()
         raise

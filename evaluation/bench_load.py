@@ -1,0 +1,165 @@
+"""The load of `make bench`: realistic conversations over the REST channel, and what came back.
+
+Each conversation is a few turns from a fresh sender, one turn after the reply to the other, as a
+person types. Most are a symptom report (a vignette's text) followed by what a person answers to
+the bot's questions: the treatment, when it was last given, and "no" to the follow-up question.
+The others are one or two questions (held-out `ask_*` and `faq` examples) and a thank-you. A
+conversation has at most four turns, far under the input guard's flood limit (20 messages in 10 s
+from one sender); a refusal by the guard is still detected, and counted apart.
+
+The scripts are drawn from a seeded generator, so both pipelines get the same conversations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+import uuid
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Sequence, Set, Tuple
+
+import aiohttp
+import yaml
+
+from bot.channels.guard import GuardReplies
+from evaluation.bench_figures import (
+    CONNECTION_ERROR, EMPTY_REPLY, FAILED, HTTP_ERROR, INVALID_REPLY, OK, REFUSED, TIMEOUT,
+)
+from evaluation.stack import WEBHOOK_PATH
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VIGNETTES = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
+HELDOUT = REPO_ROOT / "tests" / "heldout" / "nlu_heldout.yml"
+
+# What people answer to the treatment form's two questions (some skip them) and to the follow-up.
+THERAPY_ANSWERS = ("kymriah", "carvykti", "tecvayli", "yescarta", "blinatumomab", "abecma", "not sure")
+TIMING_ANSWERS = ("3 days ago", "day +5", "last tuesday", "a week ago", "yesterday", "cant remember")
+CLOSING_ANSWERS = ("no", "nope", "no thats all", "nothing else")
+THANKS = ("thanks", "thank you", "ok thanks")
+QUESTION_INTENTS = ("ask_", "faq")
+REPORT_SHARE = 0.8
+REQUEST_TIMEOUT_S = 30.0
+
+REPORT, ANSWER, QUESTION = "report", "answer", "question"
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    kind: str  # REPORT, ANSWER or QUESTION
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn as measured: what it was, how it ended, how long the reply took."""
+
+    kind: str
+    outcome: str
+    latency_ms: float
+    started_s: float  # since the start of the run
+
+
+def message_sources(vignettes: Path = VIGNETTES, heldout: Path = HELDOUT) -> Tuple[List[str], List[str]]:
+    """(symptom reports, questions): the vignettes' texts, and the held-out questions."""
+    reports = [v["text"] for v in yaml.safe_load(vignettes.read_text(encoding="utf-8"))["vignettes"]]
+    examples = yaml.safe_load(heldout.read_text(encoding="utf-8"))["examples"]
+    questions = [e["text"] for e in examples if e["intent"].startswith(QUESTION_INTENTS)]
+    return reports, questions
+
+
+def conversation_scripts(reports: Sequence[str], questions: Sequence[str], seed: int) -> Iterator[List[Turn]]:
+    """An endless, reproducible stream of conversations (lists of turns)."""
+    rng = random.Random(seed)
+    while True:
+        if rng.random() < REPORT_SHARE:
+            yield [Turn(rng.choice(reports), REPORT), Turn(rng.choice(THERAPY_ANSWERS), ANSWER),
+                   Turn(rng.choice(TIMING_ANSWERS), ANSWER), Turn(rng.choice(CLOSING_ANSWERS), ANSWER)]
+        else:
+            asked = rng.sample(list(questions), rng.choice((1, 2)))
+            yield [*(Turn(q, QUESTION) for q in asked), Turn(rng.choice(THANKS), ANSWER)]
+
+
+def failure_replies(replies: GuardReplies = GuardReplies()) -> Set[str]:
+    """What the input guard sends when handling a message raised: its `failure*` replies."""
+    return {getattr(replies, f.name) for f in fields(replies) if f.name.startswith("failure")}
+
+
+def classify_reply(status: int, body: object, replies: GuardReplies = GuardReplies()) -> str:
+    """How a REST answer counts: OK only for a non-empty list of bot messages that is neither the
+    guard's flood refusal nor its apology for a failure."""
+    if status != 200:
+        return HTTP_ERROR
+    if not isinstance(body, list) or not body:
+        return EMPTY_REPLY
+    texts = {m.get("text") for m in body if isinstance(m, dict)}
+    if replies.too_fast in texts:
+        return REFUSED
+    if texts & failure_replies(replies):
+        return FAILED
+    return OK
+
+
+async def send_turn(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> Tuple[str, float]:
+    """POST one message; (outcome, milliseconds until the whole answer was read)."""
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            status = response.status
+            body = await response.json(content_type=None) if status == 200 else None
+    except asyncio.TimeoutError:
+        outcome = TIMEOUT
+    except aiohttp.ClientConnectionError:
+        outcome = CONNECTION_ERROR
+    except (aiohttp.ClientError, ValueError):  # a 200 whose body is not JSON
+        outcome = INVALID_REPLY
+    else:
+        outcome = classify_reply(status, body)
+    return outcome, (time.perf_counter() - started) * 1000.0
+
+
+@dataclass
+class LoadRun:
+    """What one run at one concurrency produced."""
+
+    concurrency: int
+    records: List[TurnRecord]
+    elapsed_s: float  # from the start until the last turn in flight had its answer
+
+    def as_json(self) -> dict:
+        return {"concurrency": self.concurrency, "elapsed_s": self.elapsed_s,
+                "turns": [asdict(r) for r in self.records]}
+
+
+async def run_load(base_url: str, concurrency: int, seconds: float, scripts: Iterator[List[Turn]],
+                   sender_prefix: str, on_turn: Optional[Callable[[TurnRecord], None]] = None) -> LoadRun:
+    """`concurrency` people, each holding one conversation after another for `seconds`; no turn
+    starts after that, and the turns in flight are waited for."""
+    url = base_url + WEBHOOK_PATH
+    records: List[TurnRecord] = []
+    numbers = itertools.count()
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def person(session: aiohttp.ClientSession) -> None:
+        while time.perf_counter() < deadline:
+            sender = f"{sender_prefix}-{next(numbers)}-{uuid.uuid4().hex[:8]}"
+            for turn in next(scripts):
+                if time.perf_counter() >= deadline:
+                    return
+                turn_started = time.perf_counter() - started
+                outcome, latency_ms = await send_turn(session, url, sender, turn.text)
+                record = TurnRecord(turn.kind, outcome, latency_ms, turn_started)
+                records.append(record)
+                if on_turn:
+                    on_turn(record)
+                if outcome != OK:
+                    break  # a person who gets no answer does not carry on with the script
+
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(person(session) for _ in range(concurrency)))
+    return LoadRun(concurrency, records, time.perf_counter() - started)
