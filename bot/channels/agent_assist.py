@@ -116,7 +116,12 @@ class AgentAssistInput(InputChannel):
             collector = CollectingOutputChannel()
             message = UserMessage(call["text"], collector, sender_id, input_channel=self.name())
             await guard.deliver(on_new_message, message)
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
+            try:
+                tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
+            except Exception:
+                # The call's earlier turns cannot be read: no triage that would leave them out.
+                logger.exception("Reading an agent-assist call failed; answered 503 with the safe advice.")
+                return error(f"The call's conversation could not be read. {guard.failure_reply(call['text'])}", 503)
             # Every user turn since the session started, as the actions read them (applied_events()
             # would drop a turn that interrupted a form's question).
             turns = user_turns(e.as_dict() for e in (tracker.events if tracker else []))

@@ -18,6 +18,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels import neutralise_intent_injection
 from bot.extraction import SymptomExtractor, shared_extractor
+from bot.persistence import TrackerStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ class GuardReplies:
     )
     failure: str = (
         f"Sorry, something went wrong on my side and I could not answer. {CARE_TEAM_LINE} {EMERGENCY_LINE}"
+    )
+    failure_red_flag: str = (
+        "Your message mentions something that may be an emergency. Call emergency services now (911 in "
+        "the US and Canada), then tell the care team. Something went wrong on my side and I could not "
+        "answer the rest."
     )
 
 
@@ -90,6 +96,19 @@ class MessageGuard:
             self._extractor = shared_extractor()
         return self._extractor
 
+    def mentions_red_flag(self, text: str) -> bool:
+        """Read by the symptom recogniser alone: no dialogue, no conversation state."""
+        return any(m.red_flag for m in self.extractor.extract(text).mentions)
+
+    def failure_reply(self, text: str) -> str:
+        """The answer when handling failed: emergency wording for a red flag, care team otherwise."""
+        try:
+            red_flag = self.mentions_red_flag(text)
+        except Exception:
+            logger.exception("The symptom recogniser failed on the fallback path; sent the generic safe answer.")
+            red_flag = False
+        return self.replies.failure_red_flag if red_flag else self.replies.failure
+
     def refusal(self, text: Any, sender_id: str) -> Optional[str]:
         """The answer for a message that must not reach the dialogue, or None to let it through."""
         if not isinstance(text, str):
@@ -98,10 +117,7 @@ class MessageGuard:
             return self.replies.empty
         if len(text) > MAX_MESSAGE_CHARACTERS:
             # Not read as a conversation turn, but never ignored for red flags.
-            extraction = self.extractor.extract(text)
-            if any(m.red_flag for m in extraction.mentions):
-                return self.replies.too_long_red_flag
-            return self.replies.too_long
+            return self.replies.too_long_red_flag if self.mentions_red_flag(text) else self.replies.too_long
         if not self.limiter.allow(sender_id):
             return self.replies.too_fast
         return None
@@ -111,9 +127,14 @@ class MessageGuard:
         message.text = neutralise_intent_injection(message.text)
         try:
             await on_new_message(message)
+        except TrackerStoreUnavailable:
+            # bot.persistence has logged the fault, with its cause, once for the outage.
+            logger.error("Handling a message failed (channel %s): the tracker store is unavailable; sent the "
+                         "safe fallback.", message.input_channel)
+            await message.output_channel.send_text_message(message.sender_id, self.failure_reply(message.text))
         except Exception:
             logger.exception("Handling a message failed (channel %s); sent the safe fallback.", message.input_channel)
-            await message.output_channel.send_text_message(message.sender_id, self.replies.failure)
+            await message.output_channel.send_text_message(message.sender_id, self.failure_reply(message.text))
 
     def wrap(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
         """`on_new_message` behind every check: what a chat channel registers."""

@@ -1,11 +1,13 @@
 """The input guard: what every channel answers instead of passing a message on."""
 
 import asyncio
+import logging
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.guard import MAX_MESSAGE_CHARACTERS, FloodLimiter, MessageGuard
+from bot.persistence import TrackerStoreUnavailable
 
 
 @pytest.fixture
@@ -13,14 +15,14 @@ def guard(extractor):
     return MessageGuard(extractor, FloodLimiter(limit=3, window_seconds=10, clock=lambda: 0.0))
 
 
-def handled(guard, text, sender="s1", fail=False):
+def handled(guard, text, sender="s1", fail=None):
     """Send one message through the guard; return (texts sent back, text Rasa received or None)."""
     received = []
 
     async def on_new_message(message):
         received.append(message.text)
         if fail:
-            raise RuntimeError("boom")
+            raise fail
         await message.output_channel.send_text_message(message.sender_id, "normal reply")
 
     output = CollectingOutputChannel()
@@ -72,5 +74,24 @@ def test_injection_is_read_as_words(guard):
 
 
 def test_a_failure_still_answers_with_the_safe_advice(guard):
-    replies, _ = handled(guard, "I feel dizzy", fail=True)
+    replies, _ = handled(guard, "I feel dizzy", fail=RuntimeError("boom"))
+    assert replies == [guard.replies.failure]
     assert "care team" in replies[-1] and "911" in replies[-1]
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), TrackerStoreUnavailable("database gone", "OperationalError")])
+def test_a_failure_on_a_red_flag_still_says_call_emergency_services_now(guard, error):
+    replies, _ = handled(guard, "my husband had a seizure and now he won't wake up", fail=error)
+    assert replies == [guard.replies.failure_red_flag]
+    assert replies[0].startswith("Your message mentions something that may be an emergency. Call emergency services now")
+
+
+def test_a_tracker_store_outage_is_logged_at_error_without_the_words(guard, caplog):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.guard"):
+        handled(guard, "zebracrossing feels dizzy", fail=TrackerStoreUnavailable("database gone", "OperationalError"))
+    assert "tracker store is unavailable" in caplog.text and "zebracrossing" not in caplog.text
+
+
+def test_the_fallback_answers_even_when_the_recogniser_fails(guard, monkeypatch):
+    monkeypatch.setattr(guard, "mentions_red_flag", lambda text: 1 / 0)
+    assert guard.failure_reply("he had a seizure") == guard.replies.failure
