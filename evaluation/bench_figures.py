@@ -38,7 +38,7 @@ TRAINING_SECONDS = 6 * 60.0
 P95_RATIO_TO_DEFAULT = 1.3
 # More unanswered turns than this at any level, and the figures do not describe a working bot.
 MAX_UNANSWERED_FRACTION = 0.01
-# Other processes taking more than this many cores while a level ran, and its figures are skewed.
+# Other processes taking more than this many cores during a step (start-up, a level) skew its figures.
 BUSY_NEIGHBOUR_CORES = 0.2
 
 
