@@ -67,7 +67,6 @@ class Fault:
     def __init__(self, name: str) -> None:
         self.name = name
         self.error: Optional[str] = None
-        self.since: Optional[float] = None
         self._lock = threading.Lock()
 
     @property
@@ -78,14 +77,14 @@ class Fault:
         summary = f"{operation}: {error_summary(error)}"
         with self._lock:
             first = self.error is None
-            self.error, self.since = summary, self.since or time.time()
+            self.error = summary
         if first:
             logger.error("%s is UNAVAILABLE (%s). Messages get the safe care-team answer until it returns.",
                          self.name, summary)
 
     def recovered(self) -> None:
         with self._lock:
-            previous, self.error, self.since = self.error, None, None
+            previous, self.error = self.error, None
         if previous is not None:
             logger.warning("%s has recovered (it failed with %s).", self.name, previous)
 

@@ -75,8 +75,9 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS
         # A question intent for a message that states a symptom and asks nothing: DIET is unsure,
         # and a missed symptom is worse than an extra question.
-        stated_not_asked = bool(result.present) and not self.extractor.is_phrased_as_question(text)
-        if has_red_flag or (recognised and yields) or (intent != REPORT_SYMPTOM and stated_not_asked):
+        stated_not_asked = (intent != REPORT_SYMPTOM and bool(result.present)
+                            and not self.extractor.is_phrased_as_question(text))
+        if has_red_flag or (recognised and yields) or stated_not_asked:
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
         language = None if has_red_flag else detect_other_language(text)
