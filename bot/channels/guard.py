@@ -19,6 +19,7 @@ from rasa.core.channels.channel import UserMessage
 from bot.channels import neutralise_intent_injection
 from bot.extraction import SymptomExtractor, shared_extractor
 from bot.persistence import TrackerStoreUnavailable
+from bot.redelivery import adopt_client_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class MessageGuard:
     async def deliver(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
         """Hand a checked message to Rasa, read as words, with a safe answer if handling fails."""
         message.text = neutralise_intent_injection(message.text)
+        adopt_client_message_id(message)
         try:
             await on_new_message(message)
         except TrackerStoreUnavailable:

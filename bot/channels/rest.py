@@ -4,6 +4,9 @@ Requests and replies keep Rasa's standard shape, so existing clients work unchan
 changes: a malformed request gets a 400 with a JSON error instead of a server error, a message
 goes through the input guard (empty, non-text, over-long, flooding, "/intent" injection), and a
 sender id is required, so that strangers never share Rasa's "default" conversation.
+
+A client may send a `message_id` with each message and send the message again, with the same
+id, when it got no answer: it is then answered without being handled twice (bot/redelivery.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import shared_guard
+from bot.redelivery import CLIENT_MESSAGE_ID, MAX_MESSAGE_ID_CHARACTERS, answer_redeliveries
 
 
 def json_object(request: Request) -> Dict[Text, Any]:
@@ -60,10 +64,29 @@ class SafeRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        metadata = json_object(request).get("metadata")
-        return metadata if isinstance(metadata, dict) else None
+        body = json_object(request)
+        metadata = body.get("metadata")
+        metadata = dict(metadata) if isinstance(metadata, dict) else {}
+        message_id = body.get(CLIENT_MESSAGE_ID)
+        if message_id is not None:
+            if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARACTERS:
+                raise InvalidUsage(f"'{CLIENT_MESSAGE_ID}' must be a string of 1 to "
+                                   f"{MAX_MESSAGE_ID_CHARACTERS} characters.")
+            metadata[CLIENT_MESSAGE_ID] = message_id
+        else:
+            # Only the body's id counts: one smuggled in the metadata is not the client's promise.
+            metadata.pop(CLIENT_MESSAGE_ID, None)
+        return metadata or None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = super().blueprint(shared_guard().wrap(on_new_message))
         webhook.exception(InvalidUsage)(bad_request)
+
+        @webhook.listener("after_server_start")
+        async def answer_messages_sent_again(app: Any, _loop: Any) -> None:
+            # After Rasa's own listener has loaded the agent (see bot/channels/health.py).
+            agent = getattr(app.ctx, "agent", None)
+            if agent is not None and agent.processor is not None:
+                answer_redeliveries(agent.processor)
+
         return webhook

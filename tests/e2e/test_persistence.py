@@ -45,6 +45,31 @@ def test_the_health_endpoints_say_live_and_ready(stack):
         "model": True, "action_server": True, "tracker_store": True, "lock_store": True}
 
 
+def stored_user_messages(database: Path, sender: str) -> int:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+                                  (sender,)).fetchone()[0]
+
+
+def test_a_message_sent_again_with_its_id_is_answered_the_same_and_stored_once(stack):
+    sender = new_sender("resend")
+
+    def send(text: str, message_id: str) -> list:
+        answer = requests.post(stack.url + "/webhooks/rest/webhook", timeout=60,
+                               json={"sender": sender, "message": text, "message_id": message_id})
+        assert answer.status_code == 200, answer.text
+        return texts(answer.json())
+
+    first = send("my dad had a seizure a few minutes ago", "m-1")
+    again = send("my dad had a seizure a few minutes ago", "m-1")
+
+    assert first and again == first
+    assert stored_user_messages(stack.database, sender) == 1
+    # The next message (a new id) is handled as usual, after the first one.
+    assert send("he is awake now but very sleepy", "m-2")
+    assert stored_user_messages(stack.database, sender) == 2
+
+
 def test_a_restart_loses_nothing(stack):
     chat = Conversation(stack.send, prefix="restart")
     assert question_asked(texts(chat.say("I have a fever of 39"))[-1]) == "utter_ask_therapy"

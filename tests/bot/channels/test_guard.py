@@ -95,3 +95,14 @@ def test_a_tracker_store_outage_is_logged_at_error_without_the_words(guard, capl
 def test_the_fallback_answers_even_when_the_recogniser_fails(guard, monkeypatch):
     monkeypatch.setattr(guard, "mentions_red_flag", lambda text: 1 / 0)
     assert guard.failure_reply("he had a seizure") == guard.replies.failure
+
+
+def test_rasa_receives_the_message_under_the_clients_id(guard):
+    received = []
+
+    async def on_new_message(message):
+        received.append(message.message_id)
+
+    message = UserMessage("fever 39", CollectingOutputChannel(), "s1", metadata={"message_id": "web-41"})
+    asyncio.run(guard.wrap(on_new_message)(message))
+    assert received == ["web-41"]
