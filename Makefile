@@ -7,7 +7,8 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/triage.tar.gz
 # What a model is trained from: a change to any of these makes it stale. The knowledge base and
 # the symptom component's code are read when the model is loaded, not stored in it.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_DATA := domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_INPUTS := config.yml $(TRAINING_DATA)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -17,11 +18,14 @@ export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWa
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 export TRACKER_STORE_URL ?= sqlite:///state/conversations.db
 export LOCK_STORE_TYPE ?= in_memory
+# Read only when LOCK_STORE_TYPE names a Redis lock store (the scaled set-up: scripts/services.sh).
+export LOCK_STORE_URL ?= redis://localhost:6379/1
 
 TOOLS := .venv-tools
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
-.PHONY: venv web browser tools train eval bench run prune-conversations test test-unit validate test-stories test-e2e clean
+.PHONY: venv web browser tools services train eval bench run run-scaled prune-conversations test test-unit validate \
+  test-stories test-e2e test-scale test-scale-when-possible clean
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -45,6 +49,10 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
+# PostgreSQL, Redis and nginx (Debian's packages) for the scaled set-up, installed when missing.
+services:
+	scripts/services.sh install
+
 # Test tools that must not share Rasa's pinned environment: schemathesis for the agent-assist API.
 $(TOOLS)/.installed: requirements-tools.txt constraints-tools.txt
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -67,7 +75,7 @@ train: $(MODEL)
 BASELINE_MODEL := models/baseline.tar.gz
 BASELINE_CONFIG := models/baseline-config.yml
 
-$(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+$(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_DATA)
 	@mkdir -p models
 	$(PY) -c "import os, shutil, rasa.cli; shutil.copy(os.path.join(os.path.dirname(rasa.cli.__file__), 'initial_project', 'config.yml'), '$(BASELINE_CONFIG)')"
 	scripts/timed.sh models/baseline.train_seconds \
@@ -86,13 +94,19 @@ bench: $(MODEL) $(BASELINE_MODEL)
 run: $(MODEL) $(WIDGET)
 	scripts/run.sh
 
+# Several Rasa servers behind nginx, sharing PostgreSQL and Redis, on loopback (README, "Deploying
+# for more users"). RASA_SERVERS sets how many.
+RASA_SERVERS ?= 2
+run-scaled: $(MODEL) $(WIDGET) services
+	$(PY) -m evaluation.scaled_stack --rasa-servers $(RASA_SERVERS)
+
 # Deletes the conversations with no message in the last DAYS days from $(TRACKER_STORE_URL).
 DAYS ?= 30
 prune-conversations: $(VENV)/.installed
 	$(PY) -m bot.retention --days $(DAYS)
 
 test-unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/e2e -q
+	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/scale -q
 
 validate: $(VENV)/.installed
 	scripts/validate_data.sh $(RASA)
@@ -104,7 +118,19 @@ test-stories: $(MODEL)
 test-e2e: $(MODEL) $(WIDGET) browser tools
 	$(PY) -m pytest tests/e2e -q
 
-test: test-unit validate test-stories test-e2e
+# The scaled set-up for real: 56 conversations through nginx while a Rasa server crashes, then
+# PostgreSQL and Redis stopped and started. Prints its figures.
+test-scale: $(MODEL) services
+	$(PY) -m pytest tests/scale -q -p no:cacheprovider
+
+# `make test` runs the scale test when the services can be installed (as root on Debian, as CI
+# does); SCALE_TEST=required (CI) makes a failed install fail the run instead of skipping.
+test-scale-when-possible: $(MODEL)
+	@if scripts/services.sh install; then $(MAKE) --no-print-directory test-scale; \
+	elif [ "$${SCALE_TEST:-}" = required ]; then echo "make test: the services for the scale test could not be installed" >&2; exit 1; \
+	else echo "make test: SKIPPED the scale test: PostgreSQL, Redis and nginx could not be installed (see above)." >&2; fi
+
+test: test-unit validate test-stories test-e2e test-scale-when-possible
 
 clean:
 	rm -rf models reports .pytest_cache

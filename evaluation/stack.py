@@ -33,6 +33,7 @@ MAKEFILE_EXPORTS = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::PendingDeprecationWarning",
     "LOCK_STORE_TYPE": "in_memory",
+    "LOCK_STORE_URL": "redis://localhost:6379/1",
 }
 # Only the amount of logging: whoever starts the stack may still turn it up from their environment.
 LOG_VERBOSITY_VARIABLES = frozenset({"TF_CPP_MIN_LOG_LEVEL", "PYTHONWARNINGS"})
@@ -70,10 +71,12 @@ def sqlite_url(path: Path) -> str:
 
 def server_env(action_server_url: str, agent_token: Optional[str] = None,
                environ: Optional[Mapping[str, str]] = None,
-               tracker_store_url: Optional[str] = None) -> Dict[str, str]:
+               tracker_store_url: Optional[str] = None,
+               overrides: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """The environment `make run` gives the servers (the Makefile's exports), on top of `environ`
     (default: this process's); agent assist is on only with a token; the conversations are kept in
-    `tracker_store_url` (never in one inherited from the caller's environment)."""
+    `tracker_store_url` (never in one inherited from the caller's environment); `overrides` last
+    (the scaled set-up's lock store, for one)."""
     env = dict(os.environ if environ is None else environ)
     env.pop("AGENT_ASSIST_TOKEN", None)
     env.pop("TRACKER_STORE_URL", None)
@@ -87,6 +90,7 @@ def server_env(action_server_url: str, agent_token: Optional[str] = None,
         else:
             env[name] = value
     env["ACTION_SERVER_URL"] = action_server_url
+    env.update(overrides or {})
     return env
 
 
@@ -161,14 +165,17 @@ def start_action_server(port: int, log_dir: Path) -> ServerProcess:
 
 
 def start_rasa(port: int, action_server_url: str, log_dir: Path, agent_token: Optional[str] = None,
-               model: Path = MODEL, tracker_store_url: Optional[str] = None) -> ServerProcess:
+               model: Path = MODEL, tracker_store_url: Optional[str] = None,
+               overrides: Optional[Mapping[str, str]] = None) -> ServerProcess:
     """Rasa on `port`; its conversations in `tracker_store_url`, by default a new SQLite file in
-    `log_dir` (pass the same URL again to restart it on the same conversations)."""
+    `log_dir` (pass the same URL again to restart it on the same conversations); `overrides` as
+    for server_env."""
     args = [str(RASA), "run", "--model", repo_relative(model), "--port", str(port),
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
     database = tracker_store_url or sqlite_url(log_dir / f"conversations-{port}.db")
     return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log",
-                         server_env(action_server_url, agent_token, tracker_store_url=database))
+                         server_env(action_server_url, agent_token, tracker_store_url=database,
+                                    overrides=overrides))
 
 
 # ------------------------------------------------------------------------------------ readiness

@@ -9,6 +9,7 @@ RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:${ACTION_PORT}/webhook}"
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///state/conversations.db}"
 export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
+export LOCK_STORE_URL="${LOCK_STORE_URL:-redis://localhost:6379/1}"
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 

@@ -27,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.lock_store import AtomicRedisLockStore, LockStoreUnavailable
 from bot.persistence import TrackerStoreUnavailable, inner_tracker_store, make_tracker_store_failures_loud
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,15 @@ async def check_lock_store(agent: Any) -> Check:
     store = getattr(agent, "lock_store", None)
     if isinstance(store, InMemoryLockStore):
         return True, "in memory (one Rasa server)"
+    if isinstance(store, AtomicRedisLockStore):
+        def answers() -> Check:
+            try:
+                store.ping()  # logs once per outage
+            except LockStoreUnavailable as error:
+                return False, f"unreachable ({error.error_type})"
+            return True, "answers"
+
+        return await in_thread(answers)
     if isinstance(store, RedisLockStore):
         def ping() -> Check:
             try:

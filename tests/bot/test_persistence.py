@@ -142,6 +142,7 @@ def test_rasa_builds_it_from_the_projects_endpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("ACTION_SERVER_URL", "http://localhost:5055/webhook")
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path}/conversations.db")
     monkeypatch.setenv("LOCK_STORE_TYPE", "in_memory")
+    monkeypatch.setenv("LOCK_STORE_URL", "redis://localhost:6379/1")
     endpoints = read_endpoints_from_path(REPO_ROOT / "endpoints.yml")
     store = TrackerStore.create(endpoints.tracker_store, DOMAIN)
     assert isinstance(store, StrictSQLTrackerStore)

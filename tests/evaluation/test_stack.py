@@ -33,7 +33,7 @@ def test_run_sh_has_the_makefiles_defaults():
     """`scripts/run.sh` run by hand must keep conversations where `make run` keeps them."""
     exported = dict(MAKEFILE_EXPORT.findall((REPO_ROOT / "Makefile").read_text()))
     script = (REPO_ROOT / "scripts" / "run.sh").read_text()
-    for name in ("TRACKER_STORE_URL", "LOCK_STORE_TYPE"):
+    for name in ("TRACKER_STORE_URL", "LOCK_STORE_TYPE", "LOCK_STORE_URL"):
         assert f'export {name}="${{{name}:-{exported[name]}}}"' in script
 
 
@@ -167,3 +167,10 @@ def test_rasa_is_ready_only_when_a_message_gets_a_reply(reply, ready):
 
 def test_rasa_is_not_ready_while_nothing_listens():
     assert rasa_answers(f"http://127.0.0.1:{free_port()}") is False
+
+
+def test_overrides_come_last_so_the_scaled_set_up_can_choose_its_lock_store():
+    env = server_env("http://x/webhook", environ={}, overrides={
+        "LOCK_STORE_TYPE": "bot.lock_store.AtomicRedisLockStore", "LOCK_STORE_URL": "redis://127.0.0.1:26379/1"})
+    assert env["LOCK_STORE_TYPE"] == "bot.lock_store.AtomicRedisLockStore"
+    assert env["LOCK_STORE_URL"] == "redis://127.0.0.1:26379/1"
