@@ -77,7 +77,8 @@ class ScaledStack:
     def start_rasa(self, port: int) -> ServerProcess:
         overrides = {**self.settings, "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME_S),
                      "SQL_POOL_SIZE": str(SQL_POOL_SIZE), "SQL_MAX_OVERFLOW": str(SQL_MAX_OVERFLOW)}
-        return start_rasa(port, self.action_server_url, self.log_dir,
+        # Behind nginx: reachable from this machine only.
+        return start_rasa(port, self.action_server_url, self.log_dir, interface="127.0.0.1",
                           tracker_store_url=self.settings["TRACKER_STORE_URL"], overrides=overrides)
 
     def kill_rasa(self, index: int) -> None:

@@ -166,12 +166,14 @@ def start_action_server(port: int, log_dir: Path) -> ServerProcess:
 
 def start_rasa(port: int, action_server_url: str, log_dir: Path, agent_token: Optional[str] = None,
                model: Path = MODEL, tracker_store_url: Optional[str] = None,
-               overrides: Optional[Mapping[str, str]] = None) -> ServerProcess:
-    """Rasa on `port`; its conversations in `tracker_store_url`, by default a new SQLite file in
-    `log_dir` (pass the same URL again to restart it on the same conversations); `overrides` as
-    for server_env."""
+               overrides: Optional[Mapping[str, str]] = None, interface: Optional[str] = None) -> ServerProcess:
+    """Rasa on `port` (of `interface`, default all, as `make run`); its conversations in
+    `tracker_store_url`, by default a new SQLite file in `log_dir` (pass the same URL again to
+    restart it on the same conversations); `overrides` as for server_env."""
     args = [str(RASA), "run", "--model", repo_relative(model), "--port", str(port),
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+    if interface:
+        args += ["--interface", interface]
     database = tracker_store_url or sqlite_url(log_dir / f"conversations-{port}.db")
     return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log",
                          server_env(action_server_url, agent_token, tracker_store_url=database,

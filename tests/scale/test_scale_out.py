@@ -20,6 +20,7 @@ from evaluation.scaled_stack import TICKET_LOCK_LIFETIME_S
 from tests.scale.conftest import FAILURE_TEXT, new_sender, post_message, readiness, wait_for
 
 CONVERSATIONS = 56
+REDELIVERY_LOG = "was answered with its first replies; not handled twice"
 # The crash comes when this share of all turns has been answered: mid-run, with messages in flight.
 CRASH_AFTER_SHARE = 0.3
 # A client gives up on one attempt after this long, and on a message after MESSAGE_DEADLINE_S.
@@ -150,6 +151,8 @@ def test_fifty_conversations_survive_a_rasa_server_crash(scaled, database, capsy
         if found:
             problems[sender] = found
     latencies = [turn.latency_s for turn in turns if turn.replies]
+    # Re-sent messages that the first attempt had handled and stored: answered, not handled again.
+    answered_again = sum(scaled.rasa_log(index).count(REDELIVERY_LOG) for index in range(len(scaled.rasa_ports)))
     with capsys.disabled():
         print(f"\n\nScale-out run: {len(conversations)} conversations, {len(turns)} turns through nginx to "
               f"{len(scaled.rasa_ports)} Rasa servers in {duration:.0f} s ({len(turns) / duration:.1f} turns/s); "
@@ -157,6 +160,8 @@ def test_fifty_conversations_survive_a_rasa_server_crash(scaled, database, capsy
               f"  unanswered: {len(unanswered)}   answered with the failure fallback: {len(fallbacks)}\n"
               f"  retried messages: {len(retried)} ({sum(t.attempts - 1 for t in retried)} retries; errors seen: "
               f"{sorted({e.split(':')[0] for t in retried for e in t.errors})})\n"
+              f"  re-sent messages already handled before the crash, answered without handling them again: "
+              f"{answered_again}\n"
               f"  conversations with lost, duplicated or misordered events: {len(problems)}\n"
               f"  latency per message, retries included: p50 {statistics.median(latencies):.2f} s, "
               f"p95 {percentile(latencies, 0.95):.2f} s, max {max(latencies):.2f} s "
