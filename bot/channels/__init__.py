@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot import action_response_validation
+from bot import action_response_validation, log_redaction
 
-# Rasa imports this package when it loads the channels of credentials.yml, before any message.
+# Rasa imports this package when it loads the channels of credentials.yml, before any message,
+# and after it has configured its logging.
 action_response_validation.install()
+log_redaction.install()
 
 INTENT_PREFIX = "/"
 INJECTION_PUNCTUATION = re.compile(r'[{}\[\]":_@]')

@@ -9,10 +9,12 @@ crash; and afterwards the server still answers normally.
 from __future__ import annotations
 
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional
 
 import pytest
+import requests
 
 from e2e_support import (
     RasaStack, SocketChat, advice_urgency, asks_a_question, names_care_team, new_sender, plain_messages, post_json, post_raw,
@@ -310,3 +312,17 @@ def test_server_answers_normally_after_all_bad_input(chat):
     assert advice_urgency(messages) == "urgent", f"no normal reply after the bad input: {sent}"
     assert names_care_team(sent[0]), sent
     assert any("nervous-system" in t.lower() for t in sent), f"no documents' guidance for confusion: {sent}"
+
+
+def test_a_client_that_hangs_up_mid_turn_leaves_no_words_in_the_log(stack):
+    """Sanic cancels the turn; Rasa's REST channel logs that at ERROR with the text (bot/log_redaction.py)."""
+    marker = f"zebracrossing{uuid.uuid4().hex[:8]}"
+    with pytest.raises(requests.Timeout):
+        requests.post(stack.url + "/webhooks/rest/webhook", timeout=0.05,
+                      json={"sender": f"hangup-{marker}", "message": f"{marker} had a seizure"})
+    deadline = time.monotonic() + 20
+    while "rest.message.received.timeout" not in stack.rasa_log() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    log = stack.rasa_log()
+    assert "rest.message.received.timeout" in log
+    assert marker not in log
