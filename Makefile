@@ -24,7 +24,7 @@ export LOCK_STORE_URL ?= redis://localhost:6379/1
 TOOLS := .venv-tools
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
-.PHONY: venv web browser tools services train eval bench run run-scaled prune-conversations test test-unit validate \
+.PHONY: venv web browser tools services train eval bench bench-scaled run run-scaled prune-conversations test test-unit validate \
   test-stories test-e2e test-scale test-scale-when-possible clean
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
@@ -90,6 +90,10 @@ eval: $(MODEL) $(BASELINE_MODEL)
 # reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
 bench: $(MODEL) $(BASELINE_MODEL)
 	$(PY) -m evaluation.bench
+
+# The project's model on the scaled set-up, 1 then 2 Rasa servers behind nginx: reports/bench_scaled.md.
+bench-scaled: $(MODEL) services
+	$(PY) -m evaluation.bench_scaled
 
 run: $(MODEL) $(WIDGET)
 	scripts/run.sh
