@@ -89,7 +89,7 @@ def _clear_previous_run(log_dir: Path) -> None:
         old.unlink()
 
 
-async def _level(base_url: str, pipeline: str, level: int, reports: List[str], questions: List[str],
+async def measure_level(base_url: str, pipeline: str, level: int, reports: List[str], questions: List[str],
                  seconds: float, warmup_seconds: float) -> Tuple[LoadRun, float]:
     """A warm-up (not measured), then the measured run, at one concurrency; with the cores other
     processes took meanwhile."""
@@ -140,7 +140,8 @@ async def bench_pipeline(pipeline: str, model: Path, seconds: float,
         passed_at = await with_progress(asyncio.to_thread(wait_until_ready, checks, servers, STARTUP_TIMEOUT_S),
                                         f"{pipeline}: starting ({model.name})")
         startup_other_cpu_cores = others_during_startup.stop()
-        measured = {level: await _level(base_url, pipeline, level, reports, questions, seconds, warmup_seconds)
+        measured = {level: await measure_level(base_url, pipeline, level, reports, questions, seconds,
+                                               warmup_seconds)
                     for level in LEVELS}
         for watch in watches.values():
             watch.sample()

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Dict, List
 
-from evaluation.bench import LOGS, REPORTS, SECONDS_PER_LEVEL, WARMUP_SECONDS, _level
+from evaluation.bench import LOGS, REPORTS, SECONDS_PER_LEVEL, WARMUP_SECONDS, measure_level
 from evaluation.bench_figures import LEVELS, LevelFigures, level_figures
 from evaluation.bench_load import message_sources
 from evaluation.scaled_stack import start_scaled_stack
@@ -30,7 +30,7 @@ def bench_servers(count: int) -> Dict[int, LevelFigures]:
     try:
         figures = {}
         for level in LEVELS:
-            run, other_cores = asyncio.run(_level(stack.url, f"{count}-servers", level, reports, questions,
+            run, other_cores = asyncio.run(measure_level(stack.url, f"{count}-servers", level, reports, questions,
                                                   SECONDS_PER_LEVEL, WARMUP_SECONDS))
             figures[level] = level_figures(level, [(r.outcome, r.latency_ms) for r in run.records],
                                            run.elapsed_s, other_cores)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import pytest
 import requests
@@ -53,13 +52,18 @@ def texts(response: requests.Response) -> List[str]:
     return [m["text"] for m in response.json() if m.get("text")]
 
 
-def user_messages(engine: sa.engine.Engine, sender: str) -> List[str]:
-    """The user's messages as stored, in the order of the events."""
+def stored_conversation(engine: sa.engine.Engine, sender: str) -> List[Tuple[int, str, float, dict]]:
+    """The conversation's events as stored: (id, type, timestamp, event JSON), in id order."""
     with engine.connect() as connection:
         rows = connection.execute(sa.text(
-            "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id"),
+            "SELECT id, type_name, timestamp, data FROM events WHERE sender_id = :sender ORDER BY id"),
             {"sender": sender}).fetchall()
-    return [json.loads(row[0])["text"] for row in rows]
+    return [(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
+
+
+def user_messages(engine: sa.engine.Engine, sender: str) -> List[str]:
+    """The user's messages as stored, in the order of the events."""
+    return [data["text"] for _, kind, _, data in stored_conversation(engine, sender) if kind == "user"]
 
 
 def readiness(url: str) -> requests.Response:

@@ -4,7 +4,6 @@ conversation is stored exactly once and in order in PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import threading
 import time
@@ -14,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 import requests
-import sqlalchemy as sa
 
 from evaluation.scaled_stack import TICKET_LOCK_LIFETIME_S
-from tests.scale.conftest import FAILURE_TEXT, new_sender, post_message, readiness, wait_for
+from evaluation.bench_figures import percentile
+from tests.scale.conftest import (
+    FAILURE_TEXT, new_sender, post_message, readiness, stored_conversation, wait_for,
+)
 
 CONVERSATIONS = 56
 REDELIVERY_LOG = "was answered with its first replies; not handled twice"
@@ -94,14 +95,6 @@ def converse(base_url: str, script: List[str], run: Run) -> Tuple[str, List[Turn
     return sender, turns
 
 
-def stored_conversation(engine: sa.engine.Engine, sender: str) -> List[Tuple[int, str, float, dict]]:
-    with engine.connect() as connection:
-        rows = connection.execute(sa.text(
-            "SELECT id, type_name, timestamp, data FROM events WHERE sender_id = :sender ORDER BY id"),
-            {"sender": sender}).fetchall()
-    return [(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
-
-
 def storage_problems(events: List[Tuple[int, str, float, dict]], turns: List[Turn]) -> List[str]:
     """What is wrong with one stored conversation: lost, duplicated or misordered events."""
     problems = []
@@ -122,11 +115,6 @@ def storage_problems(events: List[Tuple[int, str, float, dict]], turns: List[Tur
         if between.count(("action", "action_listen")) != 1:
             problems.append(f"{between.count(('action', 'action_listen'))} action_listen after user event {start}")
     return problems
-
-
-def percentile(values: List[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def test_fifty_conversations_survive_a_rasa_server_crash(scaled, database, capsys):
@@ -164,7 +152,7 @@ def test_fifty_conversations_survive_a_rasa_server_crash(scaled, database, capsy
               f"{answered_again}\n"
               f"  conversations with lost, duplicated or misordered events: {len(problems)}\n"
               f"  latency per message, retries included: p50 {statistics.median(latencies):.2f} s, "
-              f"p95 {percentile(latencies, 0.95):.2f} s, max {max(latencies):.2f} s "
+              f"p95 {percentile(latencies, 95):.2f} s, max {max(latencies):.2f} s "
               f"(a conversation whose lock the killed server held waits up to {TICKET_LOCK_LIFETIME_S} s)\n")
 
     assert not unanswered, [(t.text, t.errors) for t in unanswered]
