@@ -32,7 +32,7 @@ from tqdm import tqdm
 from evaluation.bench_figures import (
     LEVELS, OK, P95_LATENCY_MS_AT_8, PIPELINES, TURNS_PER_SECOND_AT_32, PipelineFigures, busy_neighbour_levels,
     check_targets, comparison_rows, cpu_model, level_figures, markdown_report, read_training_seconds, targets_text,
-    text_table, unanswered_levels,
+    text_table, trained_side_by_side, unanswered_levels,
 )
 from evaluation.bench_load import LoadRun, TurnRecord, conversation_scripts, message_sources, run_load
 from evaluation.procfs import OtherProcessesCpu, PeakMemoryWatch
@@ -153,7 +153,7 @@ async def bench_pipeline(pipeline: str, model: Path, seconds: float,
     figures = PipelineFigures(
         name=pipeline, model=repo_relative(model),
         ready_s=passed_at[RASA_READY] - rasa.started_at, startup_other_cpu_cores=startup_other_cpu_cores,
-        training_s=read_training_seconds(model),
+        training_s=read_training_seconds(model), training_side_by_side=trained_side_by_side(model),
         rasa_peak_bytes=watches["rasa"].peak_bytes, rasa_final_bytes=watches["rasa"].resident_bytes,
         actions_peak_bytes=watches["actions"].peak_bytes,
         levels={level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, cores)

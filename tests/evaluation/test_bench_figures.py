@@ -8,7 +8,8 @@ import pytest
 from evaluation.bench_figures import (
     EMPTY_REPLY, FAILED, MET, MISSED, NOT_MEASURED, NOT_RECORDED, OK, REFUSED, TIMEOUT, LevelFigures,
     PipelineFigures, busy_neighbour_levels, check_targets, comparison_rows, cpu_model, level_figures, markdown_report, percentile, ratio,
-    read_training_seconds, targets_text, text_table, training_seconds_path, turns_per_second, unanswered_levels,
+    read_training_seconds, targets_text, text_table, trained_side_by_side, training_seconds_path, turns_per_second,
+    unanswered_levels,
 )
 from evaluation.stack import REPO_ROOT
 
@@ -204,6 +205,24 @@ def test_the_makefiles_timing_script_records_what_bench_reads(tmp_path):
     timed = subprocess.run([REPO_ROOT / "scripts" / "timed.sh", seconds, "sleep", "0.3"])
     assert timed.returncode == 0
     assert 0.2 <= read_training_seconds(model) < 5
+    assert not trained_side_by_side(model)
     seconds.unlink()
     failed = subprocess.run([REPO_ROOT / "scripts" / "timed.sh", seconds, "false"])
     assert failed.returncode != 0 and not seconds.exists()
+
+
+def test_a_training_that_shared_the_cores_is_reported_as_side_by_side_not_against_the_target(tmp_path):
+    model = tmp_path / "triage.tar.gz"
+    model.write_bytes(b"model")
+    seconds = training_seconds_path(model)
+    timed = subprocess.run([REPO_ROOT / "scripts" / "timed.sh", seconds, "true"],
+                           env={**os.environ, "TRAINED_SIDE_BY_SIDE": "yes"})
+    assert timed.returncode == 0
+    assert read_training_seconds(model) < 5 and trained_side_by_side(model)
+
+    project = _pipeline(training=488.2)
+    project.training_side_by_side = True
+    training = next(c for c in check_targets(project, _pipeline("default")) if c.target.startswith("training"))
+    assert training.status == NOT_MEASURED and "488.2 s, side by side" in training.figure
+    rows = dict((name, (ours, theirs)) for name, ours, theirs, _ in comparison_rows(project, _pipeline("default")))
+    assert rows["training (s), side by side"] == ("488.2", "200.0")
