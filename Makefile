@@ -88,7 +88,7 @@ $(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_DATA)
 # times then say "side by side", since each had the cores only half the time. Each training has a
 # cache of its own, whose SQLite file is not meant for two writers.
 models: $(VENV)/.installed
-	@if ! $(MAKE) -q $(MODEL) && ! $(MAKE) -q $(BASELINE_MODEL); then export TRAINED_SIDE_BY_SIDE=yes; fi; \
+	@if ! $(MAKE) -sq $(MODEL) && ! $(MAKE) -sq $(BASELINE_MODEL); then export TRAINED_SIDE_BY_SIDE=yes; fi; \
 	  $(MAKE) --no-print-directory -j2 $(MODEL) $(BASELINE_MODEL)
 
 # The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
