@@ -211,7 +211,6 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
 
 
 def main(model: str, baseline_model: str) -> int:
-    quiet_rasa_logs()
     REPORTS.mkdir(exist_ok=True)
     heldout = held_out_examples()
     vignettes = yaml.safe_load(VIGNETTES.read_text(encoding="utf-8"))["vignettes"]
