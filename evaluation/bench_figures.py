@@ -121,24 +121,29 @@ def training_seconds_path(model: Path) -> Path:
     return model.with_name(model.name.split(".")[0] + TRAINING_SECONDS_SUFFIX)
 
 
-def read_training_seconds(model: Path) -> Optional[float]:
-    """The recorded `rasa train` seconds of a model; None when not recorded, unreadable, or older
-    than the model (which was then trained some other way)."""
+def _training_record(model: Path) -> List[str]:
+    """The lines the Makefile's timing script wrote next to a model; none when there are none, or
+    when they are older than the model (which was then trained some other way)."""
     path = training_seconds_path(model)
     try:
         if path.stat().st_mtime < model.stat().st_mtime:
-            return None
-        return float(path.read_text().splitlines()[0])
-    except (OSError, ValueError, IndexError):
+            return []
+        return path.read_text().splitlines()
+    except OSError:
+        return []
+
+
+def read_training_seconds(model: Path) -> Optional[float]:
+    """The recorded `rasa train` seconds of a model; None when not recorded or unreadable."""
+    try:
+        return float(_training_record(model)[0])
+    except (ValueError, IndexError):
         return None
 
 
 def trained_side_by_side(model: Path) -> bool:
     """Whether the recorded training shared the cores with the other model's (`make models`)."""
-    try:
-        return "side by side" in training_seconds_path(model).read_text().splitlines()[1:]
-    except OSError:
-        return False
+    return "side by side" in _training_record(model)[1:]
 
 
 def ratio(project: Optional[float], default: Optional[float]) -> Optional[float]:
@@ -258,6 +263,16 @@ def _check(target: str, value: Optional[float], met: bool, unit: str, decimals: 
     return TargetCheck(target, f"{value:.{decimals}f}{unit}", MET if met else MISSED)
 
 
+def _training_check(project: PipelineFigures) -> TargetCheck:
+    """A training that shared the cores with the other model's is not held against the target."""
+    target = f"training < {TRAINING_SECONDS / 60:.0f} min"
+    if project.training_side_by_side and project.training_s is not None:
+        return TargetCheck(target, f"{project.training_s:.1f} s, side by side with the default pipeline's; "
+                           "`make train` alone measures it", NOT_MEASURED)
+    return _check(target, project.training_s, project.training_s is not None and project.training_s < TRAINING_SECONDS,
+                  " s", missing=NOT_RECORDED)
+
+
 def check_targets(project: PipelineFigures, default: PipelineFigures) -> List[TargetCheck]:
     """The issue's targets for the project's pipeline; a figure that is missing is "not measured"."""
 
@@ -275,13 +290,8 @@ def check_targets(project: PipelineFigures, default: PipelineFigures) -> List[Ta
         _check(f"Rasa resident memory < {RASA_MEMORY_BYTES / 1e9:.1f} GB", project.rasa_peak_bytes / MB,
                project.rasa_peak_bytes < RASA_MEMORY_BYTES, " MB"),
         _check(f"ready within {READY_SECONDS:.0f} s of start", project.ready_s, project.ready_s <= READY_SECONDS, " s"),
-        _check(f"training < {TRAINING_SECONDS / 60:.0f} min", project.training_s,
-               project.training_s is not None and project.training_s < TRAINING_SECONDS, " s",
-               missing=NOT_RECORDED),
+        _training_check(project),
     ]
-    if project.training_side_by_side and project.training_s is not None:
-        checks[-1] = TargetCheck(checks[-1].target, f"{project.training_s:.1f} s, side by side with the default "
-                                 "pipeline's; `make train` alone measures it", NOT_MEASURED)
     for level in LEVELS:
         ours, theirs = level_value(project, level, "p95_ms"), level_value(default, level, "p95_ms")
         relative = ratio(ours, theirs)
