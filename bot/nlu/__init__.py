@@ -1,1 +1,0 @@
-"""Rasa NLU components of the triage assistant."""
