@@ -6,11 +6,14 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-RASA := $(VENV)/bin/rasa
+# `rasa`, with the dependencies' deprecation warnings filtered where it starts (ops/rasa_cli.py).
+RASA := $(PY) -m ops.rasa_cli
 MODEL := models/triage.tar.gz
 # What a model is trained from: a change to any of these makes it stale. The knowledge base and
-# the symptom component's code are read when the model is loaded, not stored in it.
-TRAINING_DATA := domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# the symptom component's code are read when the model is loaded, not stored in it. Rasa reads
+# only these folders of data/ (data/recognition is the recogniser's corpus, not Rasa's).
+RASA_DATA := data/nlu data/rules data/stories data/responses
+TRAINING_DATA := domain.yml $(shell find $(RASA_DATA) -name '*.yml' 2>/dev/null)
 TRAINING_INPUTS := config.yml $(TRAINING_DATA)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -21,58 +24,62 @@ export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWa
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 export TRACKER_STORE_URL ?= sqlite:///state/conversations.db
 export LOCK_STORE_TYPE ?= in_memory
-# Read only when LOCK_STORE_TYPE names a Redis lock store (the scaled set-up: scripts/services.sh).
+# Read only when LOCK_STORE_TYPE names a Redis lock store (the scaled set-up: ops/services.sh).
 export LOCK_STORE_URL ?= redis://localhost:6379/1
 
 TOOLS := .venv-tools
+
+.DEFAULT_GOAL := help
+help:  ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
-.PHONY: venv web browser tools services train models eval bench bench-scaled run run-scaled prune-conversations test test-unit validate \
-  test-stories test-e2e test-scale test-scale-when-possible clean
+.PHONY: help venv web browser tools services train models eval bench bench-scaled run run-scaled prune-conversations test test-unit \
+  generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/find_python310.sh
-	@python310=$$(scripts/find_python310.sh) || exit 1; \
+$(VENV)/.installed: requirements.txt constraints.txt ops/find_python310.sh
+	@python310=$$(ops/find_python310.sh) || exit 1; \
 	  [ -x $(PY) ] || "$$python310" -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c constraints.txt
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed  ## Create .venv and install the pinned packages
 
 # The web chat widget, rasa-webchat, from the npm registry (not copied into the repository).
 $(WIDGET): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $(WIDGET)
 
-web: $(WIDGET)
+web: $(WIDGET)  ## Install the web chat widget from npm
 
 # Debian's Chromium and its driver, for the browser test (test tools cannot download browsers here).
-browser:
+browser:  ## Install Debian's Chromium and chromedriver (browser test)
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
 # PostgreSQL, Redis and nginx (Debian's packages) for the scaled set-up, installed when missing.
-services:
-	scripts/services.sh install
+services:  ## Install PostgreSQL, Redis and nginx (scaled set-up)
+	ops/services.sh install
 
 # Test tools that must not share Rasa's pinned environment: schemathesis for the agent-assist API.
 $(TOOLS)/.installed: requirements-tools.txt constraints-tools.txt
-	@python310=$$(scripts/find_python310.sh) || exit 1; \
+	@python310=$$(ops/find_python310.sh) || exit 1; \
 	  [ -x $(TOOLS)/bin/python ] || "$$python310" -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt -c constraints-tools.txt
 	touch $@
 
-tools: $(TOOLS)/.installed
+tools: $(TOOLS)/.installed  ## Create .venv-tools (ruff, schemathesis)
 
 # Each training rule records how long `rasa train` took next to the model, for `make bench`; the
 # record is touched after the model, so that a model trained some other way is seen to be newer.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$${TRAINED_SIDE_BY_SIDE:+nice -n 10} scripts/timed.sh models/triage.train_seconds \
-	  $(RASA) train --fixed-model-name triage --out models
+	$${TRAINED_SIDE_BY_SIDE:+nice -n 10} ops/timed.sh models/triage.train_seconds \
+	  $(RASA) train --data $(RASA_DATA) --fixed-model-name triage --out models
 	@touch $(MODEL) models/triage.train_seconds
 
-train: $(MODEL)
+train: $(MODEL)  ## Train the model if missing or stale
 
 # Rasa's default pipeline, as `rasa init` writes it (copied from the installed Rasa), trained on
 # the same data and domain: the baseline that `make eval` compares against.
@@ -82,8 +89,8 @@ BASELINE_CONFIG := models/baseline-config.yml
 $(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_DATA)
 	@mkdir -p models
 	$(PY) -c "import importlib.util, os, shutil; shutil.copy(os.path.join(os.path.dirname(importlib.util.find_spec('rasa').origin), 'cli', 'initial_project', 'config.yml'), '$(BASELINE_CONFIG)')"
-	RASA_CACHE_DIRECTORY=.rasa/cache-baseline scripts/timed.sh models/baseline.train_seconds \
-	  $(RASA) train --config $(BASELINE_CONFIG) --fixed-model-name baseline --out models
+	RASA_CACHE_DIRECTORY=.rasa/cache-baseline ops/timed.sh models/baseline.train_seconds \
+	  $(RASA) train --data $(RASA_DATA) --config $(BASELINE_CONFIG) --fixed-model-name baseline --out models
 	@touch $(BASELINE_MODEL) models/baseline.train_seconds
 
 # Both models, trained side by side when both are stale (a fresh clone's `make eval` or `make
@@ -91,63 +98,73 @@ $(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_DATA)
 # runs at a lower priority in what the baseline's (12 minutes alone) leaves. Their recorded
 # training times then say "side by side". Each training has a cache of its own, whose SQLite file
 # is not meant for two writers.
-models: $(VENV)/.installed
+models: $(VENV)/.installed  ## Train the project model and the baseline, side by side
 	@if ! $(MAKE) -sq $(MODEL) && ! $(MAKE) -sq $(BASELINE_MODEL); then export TRAINED_SIDE_BY_SIDE=yes; fi; \
 	  $(MAKE) --no-print-directory -j2 $(MODEL) $(BASELINE_MODEL)
 
 # The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
-eval: models
+eval: models  ## Quality report: held-out sets and vignettes, project vs baseline
 	$(PY) -m evaluation.quality $(MODEL) $(BASELINE_MODEL)
 
 # Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
 # reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
-bench: models
+bench: models  ## Performance report: latency, throughput, memory, ready time
 	$(PY) -m evaluation.bench
 
 # The project's model on the scaled set-up, 1 then 2 Rasa servers behind nginx: reports/bench_scaled.md.
-bench-scaled: $(MODEL) services
+bench-scaled: $(MODEL) services  ## The scaled set-up with 1 and 2 Rasa servers
 	$(PY) -m evaluation.bench_scaled
 
-run: $(MODEL) $(WIDGET)
-	scripts/run.sh
+run: $(MODEL) $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
+	ops/run.sh
 
 # Several Rasa servers behind nginx, sharing PostgreSQL and Redis, on loopback (README, "Deploying
 # for more users"). RASA_SERVERS sets how many.
 RASA_SERVERS ?= 2
-run-scaled: $(MODEL) $(WIDGET) services
-	$(PY) -m evaluation.scaled_stack --rasa-servers $(RASA_SERVERS)
+run-scaled: $(MODEL) $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
+	$(PY) -m ops.scaled_stack --rasa-servers $(RASA_SERVERS)
 
 # Deletes the conversations with no message in the last DAYS days from $(TRACKER_STORE_URL).
 DAYS ?= 30
-prune-conversations: $(VENV)/.installed
-	$(PY) -m bot.retention --days $(DAYS)
+prune-conversations: $(VENV)/.installed  ## Delete conversations idle for DAYS days (default 30)
+	$(PY) -m bot.server.stores.retention --days $(DAYS)
 
-test-unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/scale -q
+test-unit: $(VENV)/.installed  ## Unit tests (no servers)
+	$(PY) -m pytest tests/unit -q
 
-validate: $(VENV)/.installed
-	scripts/validate_data.sh $(RASA)
+# The files written from one table or definition (ops/generate_data.py): data/rules/forms.yml and
+# the emergency number's slots in domain.yml.
+generate: $(VENV)/.installed  ## Write the generated rules and domain slots
+	$(PY) -m ops.generate_data
+
+# ruff (pyproject.toml): lint and format, checked as part of `make test`.
+lint: tools  ## ruff lint and format check
+	$(TOOLS)/bin/ruff check .
+	$(TOOLS)/bin/ruff format --check .
+
+validate: $(VENV)/.installed  ## rasa data validate, failing on warnings
+	ops/validate_data.sh $(RASA_DATA)
 
 # Plain `rasa test` exits 0 when stories fail: --fail-on-prediction-errors makes failures fail.
-test-stories: $(MODEL)
+test-stories: $(MODEL)  ## Conversation test stories (fail on any prediction error)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/stories
 
-test-e2e: $(MODEL) $(WIDGET) browser tools
+test-e2e: $(MODEL) $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
 	$(PY) -m pytest tests/e2e -q
 
 # The scaled set-up for real: 56 conversations through nginx while a Rasa server crashes, then
 # PostgreSQL and Redis stopped and started. Prints its figures.
-test-scale: $(MODEL) services
+test-scale: $(MODEL) services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
 	$(PY) -m pytest tests/scale -q -p no:cacheprovider
 
 # `make test` runs the scale test when the services can be installed (as root on Debian, as CI
 # does); SCALE_TEST=required (CI) makes a failed install fail the run instead of skipping.
 test-scale-when-possible: $(MODEL)
-	@if scripts/services.sh install; then $(MAKE) --no-print-directory test-scale; \
+	@if ops/services.sh install; then $(MAKE) --no-print-directory test-scale; \
 	elif [ "$${SCALE_TEST:-}" = required ]; then echo "make test: the services for the scale test could not be installed" >&2; exit 1; \
 	else echo "make test: SKIPPED the scale test: PostgreSQL, Redis and nginx could not be installed (see above)." >&2; fi
 
-test: test-unit validate test-stories test-e2e test-scale-when-possible
+test: lint test-unit validate test-stories test-e2e test-scale-when-possible  ## Every test: lint, unit, data, stories, e2e, scale
 
-clean:
+clean:  ## Remove models and reports
 	rm -rf models reports .pytest_cache

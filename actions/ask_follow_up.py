@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import conversation_so_far
-from bot.follow_up import ANYTHING_ELSE, CAREGIVER_CHECKS, next_follow_up
+from bot.triage.conversation import STATE_SLOT, add_up
+from bot.triage.follow_up import ANYTHING_ELSE, CAREGIVER_CHECKS, next_follow_up
 
 
 class ActionAskFollowUp(Action):
@@ -25,13 +25,15 @@ class ActionAskFollowUp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        conversation = conversation_so_far(tracker.events, tracker.slots, date.today())
+        conversation = add_up(tracker.events, tracker.slots, date.today())
         asked = list(tracker.get_slot("related_asked") or [])
         question = next_follow_up(
-            conversation.result, conversation.reported.caregiver,
-            bool(tracker.get_slot("caregiver_checks_offered")), asked,
+            conversation.result,
+            conversation.reported.caregiver,
+            bool(tracker.get_slot("caregiver_checks_offered")),
+            asked,
         )
-        events = [SlotSet("follow_up", question.kind)]
+        events = [SlotSet(STATE_SLOT, conversation.state.as_slot()), SlotSet("follow_up", question.kind)]
         if question.kind == CAREGIVER_CHECKS:
             dispatcher.utter_message(response="utter_offer_caregiver_checks")
             events.append(SlotSet("caregiver_checks_offered", True))

@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Answer, driving_answer, side_effects_answer, topic_answer
-from bot.entities import reports_from_entities
+from bot.triage.answers import Answer, driving_answer, side_effects_answer, topic_answer
+from bot.triage.entities import reports_from_entities
 
 
 def _send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
@@ -19,7 +19,7 @@ def _send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
 
 
 class ActionListSideEffects(Action):
-    """"What side effects does elranatamab have?", "is tremor a side effect?"."""
+    """ "What side effects does elranatamab have?", "is tremor a side effect?"."""
 
     def name(self) -> Text:
         return "action_list_side_effects"
@@ -35,7 +35,7 @@ class ActionListSideEffects(Action):
 
 
 class ActionExplainTopic(Action):
-    """"What is CRS?": the documents' own words for CRS, ICANS, CAR-T and bispecific antibodies."""
+    """ "What is CRS?": the documents' own words for CRS, ICANS, CAR-T and bispecific antibodies."""
 
     def name(self) -> Text:
         return "action_explain_topic"
@@ -49,7 +49,7 @@ class ActionExplainTopic(Action):
 
 
 class ActionAnswerDriving(Action):
-    """"Can I drive after CAR-T?": the documents' advice on driving and machinery."""
+    """ "Can I drive after CAR-T?": the documents' advice on driving and machinery."""
 
     def name(self) -> Text:
         return "action_answer_driving"

@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import closing_summary, conversation_so_far
+from bot.triage.conversation import STATE_SLOT, add_up, closing_summary
 
 
 class ActionSummariseConversation(Action):
@@ -20,6 +21,6 @@ class ActionSummariseConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        conversation = conversation_so_far(tracker.events, tracker.slots, date.today())
+        conversation = add_up(tracker.events, tracker.slots, date.today())
         dispatcher.utter_message(text=closing_summary(conversation))
-        return []
+        return [SlotSet(STATE_SLOT, conversation.state.as_slot())]

@@ -9,11 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import conversation_so_far
-from bot.entities import reports_from_entities
-from bot.follow_up import check_answered_by
-from bot.knowledge import load_knowledge
-from bot.triage import triage, urgency_rank
+from bot.triage import wording
+from bot.triage.conversation import STATE_SLOT, add_up
+from bot.triage.engine import triage, urgency_rank
+from bot.triage.entities import reports_from_entities
+from bot.triage.follow_up import check_answered_by
 
 CAREGIVER_CHECKS_FORM = "caregiver_checks_form"
 
@@ -33,7 +33,7 @@ class ActionTriageSymptoms(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        conversation = conversation_so_far(tracker.events, tracker.slots, date.today())
+        conversation = add_up(tracker.events, tracker.slots, date.today())
         overall = conversation.result
         therapy_id = overall.therapy.id if overall.therapy else None
         this_message = reports_from_entities(tracker.latest_message.get("entities", []))
@@ -42,15 +42,13 @@ class ActionTriageSymptoms(Action):
         parts = []
         if message.symptoms and urgency_rank(overall.urgency) > urgency_rank(message.urgency):
             earlier = [s.label for s in overall.present if s.id not in {m.id for m in message.present}]
-            parts.append(
-                f"Together with what you told me earlier ({', '.join(earlier) or 'the same symptom, again'}): "
-                + load_knowledge().urgency_advice[overall.urgency]
-            )
+            parts.append(wording.together_with_earlier(earlier, overall.advice))
         if message.guidance_text:
             parts.append(message.guidance_text)
         payload = {"triage": {**overall.as_dict(), "caregiver": conversation.reported.caregiver}}
         dispatcher.utter_message(text="\n\n".join(parts) or None, json_message=payload)
         events = [
+            SlotSet(STATE_SLOT, conversation.state.as_slot()),
             SlotSet("days_since_treatment", overall.days_since_treatment),
             SlotSet("conversation_urgency", overall.urgency),
         ]

@@ -30,14 +30,35 @@ from typing import Awaitable, Callable, Dict, Iterable, List, Optional, Tuple, T
 from tqdm import tqdm
 
 from evaluation.bench_figures import (
-    LEVELS, OK, P95_LATENCY_MS_AT_8, PIPELINES, TURNS_PER_SECOND_AT_32, PipelineFigures, busy_neighbour_levels,
-    check_targets, comparison_rows, cpu_model, level_figures, markdown_report, read_training_seconds, targets_text,
-    text_table, trained_side_by_side, unanswered_levels,
+    LEVELS,
+    OK,
+    P95_LATENCY_MS_AT_8,
+    PIPELINES,
+    TURNS_PER_SECOND_AT_32,
+    PipelineFigures,
+    busy_neighbour_levels,
+    check_targets,
+    comparison_rows,
+    cpu_model,
+    level_figures,
+    markdown_report,
+    read_training_seconds,
+    targets_text,
+    text_table,
+    trained_side_by_side,
+    unanswered_levels,
 )
 from evaluation.bench_load import LoadRun, TurnRecord, conversation_scripts, message_sources, run_load
 from evaluation.procfs import OtherProcessesCpu, PeakMemoryWatch
-from evaluation.stack import (
-    REPO_ROOT, StartupError, free_port, http_ok, rasa_answers, repo_relative, start_action_server, start_rasa,
+from ops.stack import (
+    REPO_ROOT,
+    StartupError,
+    free_port,
+    http_ok,
+    rasa_answers,
+    repo_relative,
+    start_action_server,
+    start_rasa,
     wait_until_ready,
 )
 
@@ -58,8 +79,12 @@ RASA_READY, ACTIONS_READY = "rasa: a reply over REST", "action server: GET /heal
 Result = TypeVar("Result")
 
 
-async def with_progress(awaitable: Awaitable[Result], description: str, total_s: Optional[float] = None,
-                        postfix: Optional[Callable[[], str]] = None) -> Result:
+async def with_progress(
+    awaitable: Awaitable[Result],
+    description: str,
+    total_s: Optional[float] = None,
+    postfix: Optional[Callable[[], str]] = None,
+) -> Result:
     """Await while a progress bar on stderr counts the seconds (and shows `postfix()` beside them)."""
     task = asyncio.ensure_future(awaitable)
     bar_format = "{desc}: {bar} {n:.0f}/{total:.0f} s {postfix}" if total_s else "{desc}: {n:.0f} s {postfix}"
@@ -89,8 +114,15 @@ def _clear_previous_run(log_dir: Path) -> None:
         old.unlink()
 
 
-async def measure_level(base_url: str, pipeline: str, level: int, reports: List[str], questions: List[str],
-                 seconds: float, warmup_seconds: float) -> Tuple[LoadRun, float]:
+async def measure_level(
+    base_url: str,
+    pipeline: str,
+    level: int,
+    reports: List[str],
+    questions: List[str],
+    seconds: float,
+    warmup_seconds: float,
+) -> Tuple[LoadRun, float]:
     """A warm-up (not measured), then the measured run, at one concurrency; with the cores other
     processes took meanwhile."""
     counts = {"turns": 0, "unanswered": 0}
@@ -104,18 +136,26 @@ async def measure_level(base_url: str, pipeline: str, level: int, reports: List[
 
     if warmup_seconds > 0:
         warmup = conversation_scripts(reports, questions, seed=WARMUP_SEED_OFFSET + level)
-        await with_progress(run_load(base_url, level, warmup_seconds, warmup, f"warmup-{pipeline}-{level}"),
-                            f"{pipeline}: warm-up at {level:>2}", warmup_seconds)
+        await with_progress(
+            run_load(base_url, level, warmup_seconds, warmup, f"warmup-{pipeline}-{level}"),
+            f"{pipeline}: warm-up at {level:>2}",
+            warmup_seconds,
+        )
     scripts = conversation_scripts(reports, questions, seed=level)
     others = OtherProcessesCpu([os.getpid()])
     others.start()
-    run = await with_progress(run_load(base_url, level, seconds, scripts, f"bench-{pipeline}-{level}", count),
-                              f"{pipeline}: {level:>2} concurrent", seconds, postfix)
+    run = await with_progress(
+        run_load(base_url, level, seconds, scripts, f"bench-{pipeline}-{level}", count),
+        f"{pipeline}: {level:>2} concurrent",
+        seconds,
+        postfix,
+    )
     return run, others.stop()
 
 
-async def bench_pipeline(pipeline: str, model: Path, seconds: float,
-                         warmup_seconds: float) -> Tuple[PipelineFigures, Dict[int, LoadRun]]:
+async def bench_pipeline(
+    pipeline: str, model: Path, seconds: float, warmup_seconds: float
+) -> Tuple[PipelineFigures, Dict[int, LoadRun]]:
     """Start the stack with `model`, measure it at every level, stop it."""
     reports, questions = message_sources()
     log_dir = LOGS / pipeline
@@ -135,14 +175,19 @@ async def bench_pipeline(pipeline: str, model: Path, seconds: float,
         servers.append(rasa)
         watches = {"rasa": PeakMemoryWatch(rasa.pid), "actions": PeakMemoryWatch(actions.pid)}
         sampler = asyncio.create_task(sample_memory(watches.values()))
-        checks = {ACTIONS_READY: lambda: http_ok(f"http://127.0.0.1:{actions_port}/health"),
-                  RASA_READY: lambda: rasa_answers(base_url)}
-        passed_at = await with_progress(asyncio.to_thread(wait_until_ready, checks, servers, STARTUP_TIMEOUT_S),
-                                        f"{pipeline}: starting ({model.name})")
+        checks = {
+            ACTIONS_READY: lambda: http_ok(f"http://127.0.0.1:{actions_port}/health"),
+            RASA_READY: lambda: rasa_answers(base_url),
+        }
+        passed_at = await with_progress(
+            asyncio.to_thread(wait_until_ready, checks, servers, STARTUP_TIMEOUT_S),
+            f"{pipeline}: starting ({model.name})",
+        )
         startup_other_cpu_cores = others_during_startup.stop()
-        measured = {level: await measure_level(base_url, pipeline, level, reports, questions, seconds,
-                                               warmup_seconds)
-                    for level in LEVELS}
+        measured = {
+            level: await measure_level(base_url, pipeline, level, reports, questions, seconds, warmup_seconds)
+            for level in LEVELS
+        }
         for watch in watches.values():
             watch.sample()
     finally:
@@ -151,13 +196,19 @@ async def bench_pipeline(pipeline: str, model: Path, seconds: float,
         for server in reversed(servers):
             server.stop()
     figures = PipelineFigures(
-        name=pipeline, model=repo_relative(model),
-        ready_s=passed_at[RASA_READY] - rasa.started_at, startup_other_cpu_cores=startup_other_cpu_cores,
-        training_s=read_training_seconds(model), training_side_by_side=trained_side_by_side(model),
-        rasa_peak_bytes=watches["rasa"].peak_bytes, rasa_final_bytes=watches["rasa"].resident_bytes,
+        name=pipeline,
+        model=repo_relative(model),
+        ready_s=passed_at[RASA_READY] - rasa.started_at,
+        startup_other_cpu_cores=startup_other_cpu_cores,
+        training_s=read_training_seconds(model),
+        training_side_by_side=trained_side_by_side(model),
+        rasa_peak_bytes=watches["rasa"].peak_bytes,
+        rasa_final_bytes=watches["rasa"].resident_bytes,
         actions_peak_bytes=watches["actions"].peak_bytes,
-        levels={level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, cores)
-                for level, (run, cores) in measured.items()},
+        levels={
+            level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, cores)
+            for level, (run, cores) in measured.items()
+        },
     )
     return figures, {level: run for level, (run, _) in measured.items()}
 
@@ -196,10 +247,22 @@ def write_plot(results: Dict[str, PipelineFigures], path: Path) -> None:
         for attribute, colour in colours.items():
             points = [(level, getattr(figures.levels[level], attribute)) for level in levels]
             points = [(x, y) for x, y in points if y is not None]
-            latency_axis.plot([x for x, _ in points], [y for _, y in points], line_styles[pipeline], marker="o",
-                              color=colour, label=f"{pipeline} {attribute[:3]}")
-        rate_axis.plot(levels, [figures.levels[level].turns_per_second for level in levels], line_styles[pipeline],
-                       marker="o", color=pipeline_colours[pipeline], label=pipeline)
+            latency_axis.plot(
+                [x for x, _ in points],
+                [y for _, y in points],
+                line_styles[pipeline],
+                marker="o",
+                color=colour,
+                label=f"{pipeline} {attribute[:3]}",
+            )
+        rate_axis.plot(
+            levels,
+            [figures.levels[level].turns_per_second for level in levels],
+            line_styles[pipeline],
+            marker="o",
+            color=pipeline_colours[pipeline],
+            label=pipeline,
+        )
     latency_axis.axhline(P95_LATENCY_MS_AT_8, color="grey", linestyle=":", label="target: p95 at 8")
     rate_axis.axhline(TURNS_PER_SECOND_AT_32, color="grey", linestyle=":", label="target at 32")
     for axis in (latency_axis, rate_axis):
@@ -222,14 +285,23 @@ def write_plot(results: Dict[str, PipelineFigures], path: Path) -> None:
     plt.close(figure)
 
 
-def write_raw(results: Dict[str, PipelineFigures], runs: Dict[str, Dict[int, LoadRun]],
-              machine: Dict[str, str], path: Path) -> None:
+def write_raw(
+    results: Dict[str, PipelineFigures], runs: Dict[str, Dict[int, LoadRun]], machine: Dict[str, str], path: Path
+) -> None:
     """Every turn (kind, outcome, latency, start), so that any other figure can be computed later."""
-    raw = {"machine": machine, "pipelines": {
-        pipeline: {**{k: v for k, v in asdict(figures).items() if k != "levels"},
-                   "levels": {str(level): {**run.as_json(), "other_cpu_cores": figures.levels[level].other_cpu_cores}
-                              for level, run in runs[pipeline].items()}}
-        for pipeline, figures in results.items()}}
+    raw = {
+        "machine": machine,
+        "pipelines": {
+            pipeline: {
+                **{k: v for k, v in asdict(figures).items() if k != "levels"},
+                "levels": {
+                    str(level): {**run.as_json(), "other_cpu_cores": figures.levels[level].other_cpu_cores}
+                    for level, run in runs[pipeline].items()
+                },
+            }
+            for pipeline, figures in results.items()
+        },
+    }
     path.write_text(json.dumps(raw, indent=1), encoding="utf-8")
 
 
@@ -247,7 +319,8 @@ def main(argv: List[str]) -> int:
         machine[f"load average before the {pipeline} run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
         try:
             results[pipeline], runs[pipeline] = asyncio.run(
-                bench_pipeline(pipeline, model, SECONDS_PER_LEVEL, WARMUP_SECONDS))
+                bench_pipeline(pipeline, model, SECONDS_PER_LEVEL, WARMUP_SECONDS)
+            )
         except StartupError as error:
             print(f"FAIL: the {pipeline} pipeline's stack did not start.\n{error}", file=sys.stderr)
             return 1
@@ -265,8 +338,9 @@ def main(argv: List[str]) -> int:
         print("WARNING: the machine was not idle, so these figures are skewed: " + "; ".join(busy), file=sys.stderr)
     failing = unanswered_levels(results)
     if failing:
-        print("FAIL: too many turns got no answer for the figures to count:\n  " + "\n  ".join(failing),
-              file=sys.stderr)
+        print(
+            "FAIL: too many turns got no answer for the figures to count:\n  " + "\n  ".join(failing), file=sys.stderr
+        )
         return 1
     return 0
 

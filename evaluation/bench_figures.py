@@ -1,7 +1,7 @@
 """The figures of `make bench` from its measurements, and the report's tables and target checks.
 
 Plain Python over numbers, so that each figure is tested without servers
-(tests/evaluation/test_bench_figures.py).
+(tests/unit/evaluation/test_bench_figures.py).
 """
 
 from __future__ import annotations
@@ -82,8 +82,9 @@ class LevelFigures:
         return (self.turns - self.answered) / self.turns if self.turns else 0.0
 
 
-def level_figures(concurrency: int, turns: Sequence[Tuple[str, float]], elapsed_s: float,
-                  other_cpu_cores: float) -> LevelFigures:
+def level_figures(
+    concurrency: int, turns: Sequence[Tuple[str, float]], elapsed_s: float, other_cpu_cores: float
+) -> LevelFigures:
     """The figures of one level from its turns, each (outcome, latency in ms)."""
     answered = [latency for outcome, latency in turns if outcome == OK]
     errors: Dict[str, int] = {}
@@ -95,10 +96,16 @@ def level_figures(concurrency: int, turns: Sequence[Tuple[str, float]], elapsed_
         return percentile(answered, q) if answered else None
 
     return LevelFigures(
-        concurrency=concurrency, turns=len(turns), answered=len(answered),
-        refused=sum(outcome == REFUSED for outcome, _ in turns), errors=errors,
-        p50_ms=answered_percentile(50), p95_ms=answered_percentile(95), p99_ms=answered_percentile(99),
-        turns_per_second=turns_per_second(len(answered), elapsed_s), other_cpu_cores=other_cpu_cores,
+        concurrency=concurrency,
+        turns=len(turns),
+        answered=len(answered),
+        refused=sum(outcome == REFUSED for outcome, _ in turns),
+        errors=errors,
+        p50_ms=answered_percentile(50),
+        p95_ms=answered_percentile(95),
+        p99_ms=answered_percentile(99),
+        turns_per_second=turns_per_second(len(answered), elapsed_s),
+        other_cpu_cores=other_cpu_cores,
     )
 
 
@@ -162,26 +169,47 @@ Row = Tuple[str, str, str, str]  # figure, project, default, project/default
 def comparison_rows(project: PipelineFigures, default: PipelineFigures) -> List[Row]:
     """The side-by-side table: every figure for both pipelines, and their ratio where it means something."""
 
-    def compared(name: str, ours: Optional[float], theirs: Optional[float], decimals: int = 1,
-                 missing: str = NOT_MEASURED) -> Row:
-        return (name, _number(ours, decimals, missing), _number(theirs, decimals, missing),
-                _number(ratio(ours, theirs), 2, "-"))
+    def compared(
+        name: str, ours: Optional[float], theirs: Optional[float], decimals: int = 1, missing: str = NOT_MEASURED
+    ) -> Row:
+        return (
+            name,
+            _number(ours, decimals, missing),
+            _number(theirs, decimals, missing),
+            _number(ratio(ours, theirs), 2, "-"),
+        )
 
     def counted(name: str, ours: int, theirs: int) -> Row:
         return (name, str(ours), str(theirs), "-")
 
     rows = [
         compared("ready after start (s)", project.ready_s, default.ready_s),
-        ("start-up: cores taken by other processes", _number(project.startup_other_cpu_cores, 2),
-         _number(default.startup_other_cpu_cores, 2), "-"),
-        compared("training (s), side by side" if project.training_side_by_side or default.training_side_by_side
-                 else "training (s)", project.training_s, default.training_s, missing=NOT_RECORDED),
+        (
+            "start-up: cores taken by other processes",
+            _number(project.startup_other_cpu_cores, 2),
+            _number(default.startup_other_cpu_cores, 2),
+            "-",
+        ),
+        compared(
+            "training (s), side by side"
+            if project.training_side_by_side or default.training_side_by_side
+            else "training (s)",
+            project.training_s,
+            default.training_s,
+            missing=NOT_RECORDED,
+        ),
         compared("Rasa peak resident memory (MB)", project.rasa_peak_bytes / MB, default.rasa_peak_bytes / MB, 0),
-        compared("Rasa resident memory at the end (MB)", project.rasa_final_bytes / MB, default.rasa_final_bytes / MB,
-                 0),
-        compared("action server peak resident memory (MB)", project.actions_peak_bytes / MB,
-                 default.actions_peak_bytes / MB, 0),
+        compared(
+            "Rasa resident memory at the end (MB)", project.rasa_final_bytes / MB, default.rasa_final_bytes / MB, 0
+        ),
+        compared(
+            "action server peak resident memory (MB)",
+            project.actions_peak_bytes / MB,
+            default.actions_peak_bytes / MB,
+            0,
+        ),
     ]
+
     def read(attribute: str, figures: Optional[LevelFigures]):
         return getattr(figures, attribute) if figures else None
 
@@ -191,13 +219,20 @@ def comparison_rows(project: PipelineFigures, default: PipelineFigures) -> List[
             compared(f"{level:>2} concurrent: p50 turn latency (ms)", read("p50_ms", ours), read("p50_ms", theirs)),
             compared(f"{level:>2} concurrent: p95 turn latency (ms)", read("p95_ms", ours), read("p95_ms", theirs)),
             compared(f"{level:>2} concurrent: p99 turn latency (ms)", read("p99_ms", ours), read("p99_ms", theirs)),
-            compared(f"{level:>2} concurrent: turns per second", read("turns_per_second", ours),
-                     read("turns_per_second", theirs)),
+            compared(
+                f"{level:>2} concurrent: turns per second",
+                read("turns_per_second", ours),
+                read("turns_per_second", theirs),
+            ),
             counted(f"{level:>2} concurrent: turns", read("turns", ours) or 0, read("turns", theirs) or 0),
             counted(f"{level:>2} concurrent: errors", read("error_count", ours) or 0, read("error_count", theirs) or 0),
             counted(f"{level:>2} concurrent: flood refusals", read("refused", ours) or 0, read("refused", theirs) or 0),
-            (f"{level:>2} concurrent: cores taken by other processes", _number(read("other_cpu_cores", ours), 2),
-             _number(read("other_cpu_cores", theirs), 2), "-"),
+            (
+                f"{level:>2} concurrent: cores taken by other processes",
+                _number(read("other_cpu_cores", ours), 2),
+                _number(read("other_cpu_cores", theirs), 2),
+                "-",
+            ),
         ]
     return rows
 
@@ -208,8 +243,10 @@ def unanswered_levels(results: Mapping[str, PipelineFigures]) -> List[str]:
     for pipeline, figures in results.items():
         for level, found in figures.levels.items():
             if not found.answered or found.unanswered_fraction > MAX_UNANSWERED_FRACTION:
-                failing.append(f"{pipeline} at {level} concurrent: {found.turns - found.answered} of {found.turns} "
-                               f"turns unanswered ({_outcome_summary(found)})")
+                failing.append(
+                    f"{pipeline} at {level} concurrent: {found.turns - found.answered} of {found.turns} "
+                    f"turns unanswered ({_outcome_summary(found)})"
+                )
     return failing
 
 
@@ -217,8 +254,10 @@ def busy_neighbour_levels(results: Mapping[str, PipelineFigures]) -> List[str]:
     """The steps (start-up, levels) during which other processes took enough CPU to skew the figures."""
     busy = []
     for pipeline, figures in results.items():
-        steps = [("start-up", figures.startup_other_cpu_cores),
-                 *((f"{level} concurrent", found.other_cpu_cores) for level, found in figures.levels.items())]
+        steps = [
+            ("start-up", figures.startup_other_cpu_cores),
+            *((f"{level} concurrent", found.other_cpu_cores) for level, found in figures.levels.items()),
+        ]
         busy += [f"{pipeline} {step}: {cores:.2f} cores" for step, cores in steps if cores > BUSY_NEIGHBOUR_CORES]
     return busy
 
@@ -256,8 +295,9 @@ class TargetCheck:
     status: str  # MET, MISSED or NOT_MEASURED
 
 
-def _check(target: str, value: Optional[float], met: bool, unit: str, decimals: int = 1,
-           missing: str = NOT_MEASURED) -> TargetCheck:
+def _check(
+    target: str, value: Optional[float], met: bool, unit: str, decimals: int = 1, missing: str = NOT_MEASURED
+) -> TargetCheck:
     if value is None:
         return TargetCheck(target, missing, NOT_MEASURED)
     return TargetCheck(target, f"{value:.{decimals}f}{unit}", MET if met else MISSED)
@@ -267,10 +307,18 @@ def _training_check(project: PipelineFigures) -> TargetCheck:
     """A training that shared the cores with the other model's is not held against the target."""
     target = f"training < {TRAINING_SECONDS / 60:.0f} min"
     if project.training_side_by_side and project.training_s is not None:
-        return TargetCheck(target, f"{project.training_s:.1f} s, side by side with the default pipeline's; "
-                           "`make train` alone measures it", NOT_MEASURED)
-    return _check(target, project.training_s, project.training_s is not None and project.training_s < TRAINING_SECONDS,
-                  " s", missing=NOT_RECORDED)
+        return TargetCheck(
+            target,
+            f"{project.training_s:.1f} s, side by side with the default pipeline's; `make train` alone measures it",
+            NOT_MEASURED,
+        )
+    return _check(
+        target,
+        project.training_s,
+        project.training_s is not None and project.training_s < TRAINING_SECONDS,
+        " s",
+        missing=NOT_RECORDED,
+    )
 
 
 def check_targets(project: PipelineFigures, default: PipelineFigures) -> List[TargetCheck]:
@@ -283,20 +331,39 @@ def check_targets(project: PipelineFigures, default: PipelineFigures) -> List[Ta
     p95_at_8 = level_value(project, 8, "p95_ms")
     per_second_at_32 = level_value(project, 32, "turns_per_second")
     checks = [
-        _check(f"p95 turn latency < {P95_LATENCY_MS_AT_8:.0f} ms at 8 concurrent", p95_at_8,
-               p95_at_8 is not None and p95_at_8 < P95_LATENCY_MS_AT_8, " ms"),
-        _check(f">= {TURNS_PER_SECOND_AT_32:.0f} turns/s at 32 concurrent", per_second_at_32,
-               per_second_at_32 is not None and per_second_at_32 >= TURNS_PER_SECOND_AT_32, " turns/s"),
-        _check(f"Rasa resident memory < {RASA_MEMORY_BYTES / 1e9:.1f} GB", project.rasa_peak_bytes / MB,
-               project.rasa_peak_bytes < RASA_MEMORY_BYTES, " MB"),
+        _check(
+            f"p95 turn latency < {P95_LATENCY_MS_AT_8:.0f} ms at 8 concurrent",
+            p95_at_8,
+            p95_at_8 is not None and p95_at_8 < P95_LATENCY_MS_AT_8,
+            " ms",
+        ),
+        _check(
+            f">= {TURNS_PER_SECOND_AT_32:.0f} turns/s at 32 concurrent",
+            per_second_at_32,
+            per_second_at_32 is not None and per_second_at_32 >= TURNS_PER_SECOND_AT_32,
+            " turns/s",
+        ),
+        _check(
+            f"Rasa resident memory < {RASA_MEMORY_BYTES / 1e9:.1f} GB",
+            project.rasa_peak_bytes / MB,
+            project.rasa_peak_bytes < RASA_MEMORY_BYTES,
+            " MB",
+        ),
         _check(f"ready within {READY_SECONDS:.0f} s of start", project.ready_s, project.ready_s <= READY_SECONDS, " s"),
         _training_check(project),
     ]
     for level in LEVELS:
         ours, theirs = level_value(project, level, "p95_ms"), level_value(default, level, "p95_ms")
         relative = ratio(ours, theirs)
-        checks.append(_check(f"project p95 <= {P95_RATIO_TO_DEFAULT} x default p95 at {level} concurrent",
-                             relative, relative is not None and relative <= P95_RATIO_TO_DEFAULT, " x", decimals=2))
+        checks.append(
+            _check(
+                f"project p95 <= {P95_RATIO_TO_DEFAULT} x default p95 at {level} concurrent",
+                relative,
+                relative is not None and relative <= P95_RATIO_TO_DEFAULT,
+                " x",
+                decimals=2,
+            )
+        )
     return checks
 
 
@@ -314,21 +381,27 @@ def cpu_model(cpuinfo_text: str) -> str:
     return "unknown"
 
 
-def markdown_report(project: PipelineFigures, default: PipelineFigures, checks: Sequence[TargetCheck],
-                    machine: Mapping[str, str]) -> str:
+def markdown_report(
+    project: PipelineFigures, default: PipelineFigures, checks: Sequence[TargetCheck], machine: Mapping[str, str]
+) -> str:
     """reports/bench.md: what was run, on what, the side-by-side figures and the targets."""
     busy = busy_neighbour_levels({"project": project, "default": default})
-    busy_neighbour_warning = [
-        f"**The machine was not idle**: other processes took more than {BUSY_NEIGHBOUR_CORES} cores during "
-        f"{'; '.join(busy)}. Those levels' figures are skewed; run `make bench` again on an idle machine.", "",
-    ] if busy else []
+    busy_neighbour_warning = (
+        [
+            f"**The machine was not idle**: other processes took more than {BUSY_NEIGHBOUR_CORES} cores during "
+            f"{'; '.join(busy)}. Those levels' figures are skewed; run `make bench` again on an idle machine.",
+            "",
+        ]
+        if busy
+        else []
+    )
     lines = [
         "# Benchmark: project pipeline vs Rasa's default pipeline",
         "",
         "Both stacks started as `make run` starts them (action server and `rasa run` with the REST, web chat",
         "and agent-assist channels), one after the other, on free loopback ports. Conversations over",
         "`POST /webhooks/rest/webhook`: mostly a symptom report from the vignettes followed by the answers",
-        "to the bot's questions (treatment, when it was last given, \"no\"), the rest held-out questions;",
+        'to the bot\'s questions (treatment, when it was last given, "no"), the rest held-out questions;',
         "each with a fresh sender, one turn after the reply to the previous one. Latencies are of answered",
         "turns; errors are non-200s, timeouts, connection errors, empty or invalid replies and the input",
         "guard's apology after a failure; flood refusals by the input guard are counted apart.",
@@ -344,8 +417,8 @@ def markdown_report(project: PipelineFigures, default: PipelineFigures, checks: 
         "- Peak memory: the sum of the peak resident set (VmHWM) of the server and the processes it started,",
         "  sampled every second; at the end: their resident set (VmRSS) after the last level.",
         "- Training: the wall-clock time of `rasa train` as the Makefile's training rules recorded it",
-        f"  (`models/*{TRAINING_SECONDS_SUFFIX}`); \"{NOT_RECORDED}\" for a model trained some other way;",
-        "  \"side by side\" when both models were trained at once (`make models`), sharing the cores.",
+        f'  (`models/*{TRAINING_SECONDS_SUFFIX}`); "{NOT_RECORDED}" for a model trained some other way;',
+        '  "side by side" when both models were trained at once (`make models`), sharing the cores.',
         "- Cores taken by other processes: the machine's CPU time while the step ran, less that of the",
         "  benchmark and its servers. The figures assume it is near 0.",
         "",

@@ -24,15 +24,22 @@ from typing import Callable, Iterator, List, Optional, Sequence, Set, Tuple
 import aiohttp
 import yaml
 
-from bot.channels.guard import GuardReplies
+from bot import REPO_ROOT
+from bot.server.channels.guard import GuardReplies
 from evaluation.bench_figures import (
-    CONNECTION_ERROR, EMPTY_REPLY, FAILED, HTTP_ERROR, INVALID_REPLY, OK, REFUSED, TIMEOUT,
+    CONNECTION_ERROR,
+    EMPTY_REPLY,
+    FAILED,
+    HTTP_ERROR,
+    INVALID_REPLY,
+    OK,
+    REFUSED,
+    TIMEOUT,
 )
-from evaluation.stack import WEBHOOK_PATH
+from ops.stack import WEBHOOK_PATH
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-VIGNETTES = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
-HELDOUT = REPO_ROOT / "tests" / "heldout" / "nlu_heldout.yml"
+VIGNETTES = REPO_ROOT / "tests" / "data" / "vignettes" / "vignettes.yml"
+HELDOUT = REPO_ROOT / "tests" / "data" / "heldout" / "nlu_heldout.yml"
 
 # What people answer to the treatment form's two questions (some skip them) and to the follow-up.
 THERAPY_ANSWERS = ("kymriah", "carvykti", "tecvayli", "yescarta", "blinatumomab", "abecma", "not sure")
@@ -75,8 +82,12 @@ def conversation_scripts(reports: Sequence[str], questions: Sequence[str], seed:
     rng = random.Random(seed)
     while True:
         if rng.random() < REPORT_SHARE:
-            yield [Turn(rng.choice(reports), REPORT), Turn(rng.choice(THERAPY_ANSWERS), ANSWER),
-                   Turn(rng.choice(TIMING_ANSWERS), ANSWER), Turn(rng.choice(CLOSING_ANSWERS), ANSWER)]
+            yield [
+                Turn(rng.choice(reports), REPORT),
+                Turn(rng.choice(THERAPY_ANSWERS), ANSWER),
+                Turn(rng.choice(TIMING_ANSWERS), ANSWER),
+                Turn(rng.choice(CLOSING_ANSWERS), ANSWER),
+            ]
         else:
             asked = rng.sample(list(questions), rng.choice((1, 2)))
             yield [*(Turn(q, QUESTION) for q in asked), Turn(rng.choice(THANKS), ANSWER)]
@@ -129,12 +140,21 @@ class LoadRun:
     elapsed_s: float  # from the start until the last turn in flight had its answer
 
     def as_json(self) -> dict:
-        return {"concurrency": self.concurrency, "elapsed_s": self.elapsed_s,
-                "turns": [asdict(r) for r in self.records]}
+        return {
+            "concurrency": self.concurrency,
+            "elapsed_s": self.elapsed_s,
+            "turns": [asdict(r) for r in self.records],
+        }
 
 
-async def run_load(base_url: str, concurrency: int, seconds: float, scripts: Iterator[List[Turn]],
-                   sender_prefix: str, on_turn: Optional[Callable[[TurnRecord], None]] = None) -> LoadRun:
+async def run_load(
+    base_url: str,
+    concurrency: int,
+    seconds: float,
+    scripts: Iterator[List[Turn]],
+    sender_prefix: str,
+    on_turn: Optional[Callable[[TurnRecord], None]] = None,
+) -> LoadRun:
     """`concurrency` people, each holding one conversation after another for `seconds`; no turn
     starts after that, and the turns in flight are waited for."""
     url = base_url + WEBHOOK_PATH

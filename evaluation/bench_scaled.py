@@ -1,5 +1,5 @@
 """`make bench-scaled`: the project's model served by the scaled set-up (Rasa servers behind nginx,
-PostgreSQL, Redis: evaluation/scaled_stack.py) with 1 and then 2 Rasa servers, under the same load
+PostgreSQL, Redis: ops/scaled_stack.py) with 1 and then 2 Rasa servers, under the same load
 as `make bench` (1, 8 and 32 concurrent conversations over REST). It answers one question with a
 ratio measured in one run: on this machine, do more Rasa processes answer more turns, faster?
 
@@ -17,7 +17,7 @@ from typing import Dict, List
 from evaluation.bench import LOGS, REPORTS, SECONDS_PER_LEVEL, WARMUP_SECONDS, measure_level
 from evaluation.bench_figures import LEVELS, LevelFigures, level_figures
 from evaluation.bench_load import message_sources
-from evaluation.scaled_stack import start_scaled_stack
+from ops.scaled_stack import start_scaled_stack
 
 
 def bench_servers(count: int) -> Dict[int, LevelFigures]:
@@ -30,10 +30,14 @@ def bench_servers(count: int) -> Dict[int, LevelFigures]:
     try:
         figures = {}
         for level in LEVELS:
-            run, other_cores = asyncio.run(measure_level(stack.url, f"{count}-servers", level, reports, questions,
-                                                  SECONDS_PER_LEVEL, WARMUP_SECONDS))
-            figures[level] = level_figures(level, [(r.outcome, r.latency_ms) for r in run.records],
-                                           run.elapsed_s, other_cores)
+            run, other_cores = asyncio.run(
+                measure_level(
+                    stack.url, f"{count}-servers", level, reports, questions, SECONDS_PER_LEVEL, WARMUP_SECONDS
+                )
+            )
+            figures[level] = level_figures(
+                level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, other_cores
+            )
         return figures
     finally:
         stack.stop()
@@ -55,8 +59,9 @@ def report(results: Dict[int, Dict[int, LevelFigures]]) -> str:
         for count in counts:
             figures = results[count][level]
             errors = sum(figures.errors.values())
-            cells.append(f"{figures.p50_ms or 0:.0f} / {figures.p95_ms or 0:.0f}, "
-                         f"{figures.turns_per_second:.1f}, {errors}")
+            cells.append(
+                f"{figures.p50_ms or 0:.0f} / {figures.p95_ms or 0:.0f}, {figures.turns_per_second:.1f}, {errors}"
+            )
         lines.append(f"| {level} | " + " | ".join(cells) + " |")
     if len(counts) > 1:
         first, last = counts[0], counts[-1]

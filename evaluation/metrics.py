@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from bot.entities import reports_from_entities
-from bot.triage import triage, urgency_rank
+from bot.triage.engine import triage, urgency_rank
+from bot.triage.entities import reports_from_entities
 
 REPORT_SYMPTOM = "report_symptom"
 UNCLEAR = "unclear"
@@ -63,8 +63,12 @@ def count_symptoms(expected: Sequence[Tuple[Set[str], Set[str]]], found: Sequenc
         "symptom_precision": present.precision,
         "symptom_recall": present.recall,
         "negation_accuracy": negated_found / negated_expected if negated_expected else 1.0,
-        "counts": {"tp": present.true_positive, "fp": present.false_positive, "fn": present.false_negative,
-                   "negated": f"{negated_found}/{negated_expected}"},
+        "counts": {
+            "tp": present.true_positive,
+            "fp": present.false_positive,
+            "fn": present.false_negative,
+            "negated": f"{negated_found}/{negated_expected}",
+        },
     }
 
 
@@ -110,7 +114,9 @@ class TriageFigures:
         return self.care_team / self.vignettes if self.vignettes else 1.0
 
 
-def triage_figures(vignettes: Sequence[dict], parses: Sequence[dict], reply_names_care_team, unsafe_in_reply) -> TriageFigures:
+def triage_figures(
+    vignettes: Sequence[dict], parses: Sequence[dict], reply_names_care_team, unsafe_in_reply
+) -> TriageFigures:
     """Vignette figures from NLU parses: what advice each vignette would get, and what the reply says.
 
     `reply_names_care_team(parsed)` and `unsafe_in_reply(parsed)` look at the reply the assistant
@@ -135,8 +141,9 @@ def triage_figures(vignettes: Sequence[dict], parses: Sequence[dict], reply_name
 def guidance_reply(parsed: dict) -> str:
     """The documents' guidance text action_triage_symptoms would send for a parse's symptoms."""
     reported = reports_from_entities(parsed.get("entities", []))
-    return triage(reported.reports, reported.therapy_id, reported.days_since_treatment,
-                  reported.temperatures).guidance_text
+    return triage(
+        reported.reports, reported.therapy_id, reported.days_since_treatment, reported.temperatures
+    ).guidance_text
 
 
 def intent_report(expected: Sequence[str], predicted: Sequence[str]) -> Dict[str, dict]:

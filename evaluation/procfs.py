@@ -34,7 +34,7 @@ def status_sizes_kib(status_text: str) -> Dict[str, int]:
 def _fields_after_name(stat_text: str) -> List[str]:
     """/proc/<pid>/stat's fields from the state on. The command name before them is in parentheses
     and may itself hold spaces and parentheses, so they are counted from the last ")"."""
-    return stat_text[stat_text.rindex(")") + 1:].split()
+    return stat_text[stat_text.rindex(")") + 1 :].split()
 
 
 def parent_pid(stat_text: str) -> int:
@@ -133,8 +133,9 @@ def tree_cpu_ticks(roots: Iterable[int], proc: Path = PROC) -> int:
     return total
 
 
-def cores_used_by_others(busy_ticks: int, own_ticks: int, seconds: float,
-                         ticks_per_second: int = TICKS_PER_SECOND) -> float:
+def cores_used_by_others(
+    busy_ticks: int, own_ticks: int, seconds: float, ticks_per_second: int = TICKS_PER_SECOND
+) -> float:
     """How many cores, on average, processes other than our own kept busy over `seconds`."""
     if seconds <= 0:
         return 0.0

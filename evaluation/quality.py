@@ -12,33 +12,42 @@ import logging
 import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Dict, List
 
 import yaml
 from rasa.utils.log_utils import configure_structlog
 from tqdm import tqdm
 
-from bot.safety import find_unsafe_phrases
+from bot import REPO_ROOT
+from bot.triage.reply_audit import find_unsafe_phrases
 from evaluation.metrics import (
-    count_symptoms, intent_of, intent_report, symptoms_in, triage_figures, triaged_urgency,
+    count_symptoms,
+    intent_of,
+    intent_report,
+    symptoms_in,
+    triage_figures,
+    triaged_urgency,
 )
 from evaluation.replies import reply_text
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 REPORTS = REPO_ROOT / "reports"
-# Both held out (never trained on; tests/test_heldout.py): the first was used for error analysis
+# Both held out (never trained on; tests/unit/data/test_heldout.py): the first was used for error analysis
 # once, the fresh one was written blind afterwards. Their red flags are counted apart.
-HELDOUT_SETS = {"held-out": REPO_ROOT / "tests" / "heldout" / "nlu_heldout.yml",
-                "fresh": REPO_ROOT / "tests" / "heldout" / "nlu_fresh.yml"}
-VIGNETTES = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
+HELDOUT_SETS = {
+    "held-out": REPO_ROOT / "tests" / "data" / "heldout" / "nlu_heldout.yml",
+    "fresh": REPO_ROOT / "tests" / "data" / "heldout" / "nlu_fresh.yml",
+}
+VIGNETTES = REPO_ROOT / "tests" / "data" / "vignettes" / "vignettes.yml"
 PIPELINES = ("project", "default")
 
 
 def held_out_examples() -> List[dict]:
     """Both held-out sets' examples, each marked with the name of its set."""
-    return [dict(example, set=name) for name, path in HELDOUT_SETS.items()
-            for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]
+    return [
+        dict(example, set=name)
+        for name, path in HELDOUT_SETS.items()
+        for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
+    ]
 
 
 def quiet_rasa_logs() -> None:
@@ -55,8 +64,10 @@ def parse_all(model_path: str, texts: List[str], label: str, bar_line: int) -> L
     agent = Agent.load(model_path)
 
     async def parse() -> List[dict]:
-        return [await agent.parse_message(text)
-                for text in tqdm(texts, desc=f"parsing ({label})", unit="msg", position=bar_line)]
+        return [
+            await agent.parse_message(text)
+            for text in tqdm(texts, desc=f"parsing ({label})", unit="msg", position=bar_line)
+        ]
 
     return asyncio.run(parse())
 
@@ -66,8 +77,10 @@ def parse_with_both(model: str, baseline_model: str, texts: List[str]) -> Dict[s
     to two minutes (the default pipeline's), and the parses do not depend on each other."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(PIPELINES), mp_context=context) as pool:
-        running = {pipeline: pool.submit(parse_all, path, texts, pipeline, line)
-                   for line, (pipeline, path) in enumerate(zip(PIPELINES, (model, baseline_model)))}
+        running = {
+            pipeline: pool.submit(parse_all, path, texts, pipeline, line)
+            for line, (pipeline, path) in enumerate(zip(PIPELINES, (model, baseline_model)))
+        }
         return {pipeline: parses.result() for pipeline, parses in running.items()}
 
 
@@ -78,13 +91,15 @@ def red_flags_caught(heldout: List[dict], parses: List[dict], set_name: str) -> 
 
 
 def evaluate(parses: List[dict], heldout: List[dict], vignettes: List[dict]) -> dict:
-    heldout_parses, vignette_parses = parses[: len(heldout)], parses[len(heldout):]
+    heldout_parses, vignette_parses = parses[: len(heldout)], parses[len(heldout) :]
     expected_intents = [e["intent"] for e in heldout]
     predicted_intents = [intent_of(p) for p in heldout_parses]
     symptoms = count_symptoms(
-        [(set(e["present"]), set(e["negated"])) for e in heldout], [symptoms_in(p) for p in heldout_parses])
+        [(set(e["present"]), set(e["negated"])) for e in heldout], [symptoms_in(p) for p in heldout_parses]
+    )
     triage = triage_figures(
-        vignettes, vignette_parses,
+        vignettes,
+        vignette_parses,
         reply_names_care_team=lambda p: "care team" in reply_text(p),
         unsafe_in_reply=lambda p: find_unsafe_phrases(reply_text(p)),
     )
@@ -111,8 +126,14 @@ def _figure_rows(results: Dict[str, dict]) -> List[tuple]:
         row("symptom-entity precision", lambda r: r["symptoms"]["symptom_precision"]),
         row("symptom-entity recall", lambda r: r["symptoms"]["symptom_recall"]),
         row("negation accuracy", lambda r: r["symptoms"]["negation_accuracy"]),
-        *[row(f"{name} red flags given emergency advice",
-              lambda r, name=name: "{}/{}".format(*r["red_flags"][name]), fmt=None) for name in HELDOUT_SETS],
+        *[
+            row(
+                f"{name} red flags given emergency advice",
+                lambda r, name=name: "{}/{}".format(*r["red_flags"][name]),
+                fmt=None,
+            )
+            for name in HELDOUT_SETS
+        ],
         row("vignette red-flag recall", lambda r: r["triage"].red_flag_recall),
         row("vignette under-triage (count)", lambda r: len(r["triage"].under_triaged), fmt="{}"),
         row("vignette over-triage (count)", lambda r: len(r["triage"].over_triaged), fmt="{}"),
@@ -133,8 +154,13 @@ def write_plots(results: Dict[str, dict]) -> None:
         r = results[pipeline]
         labels = sorted(set(r["expected_intents"]) | set(r["predicted_intents"]))
         ConfusionMatrixDisplay.from_predictions(
-            r["expected_intents"], r["predicted_intents"], labels=labels, ax=axis, colorbar=False,
-            xticks_rotation="vertical")
+            r["expected_intents"],
+            r["predicted_intents"],
+            labels=labels,
+            ax=axis,
+            colorbar=False,
+            xticks_rotation="vertical",
+        )
         axis.set_title(f"{pipeline} pipeline: intents on the held-out set")
     figure.tight_layout()
     figure.savefig(REPORTS / "eval_confusion.png", dpi=80)
@@ -160,9 +186,9 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
     lines = [
         "# Evaluation: project pipeline vs Rasa's default pipeline",
         "",
-        f"Held-out NLU sets: {len(heldout)} messages (`tests/heldout/nlu_heldout.yml`, used once for error "
-        "analysis, and `tests/heldout/nlu_fresh.yml`, written blind after it; neither trained on). "
-        f"Vignettes: `tests/vignettes/vignettes.yml`. Both pipelines trained on the same data and domain; "
+        f"Held-out NLU sets: {len(heldout)} messages (`tests/data/heldout/nlu_heldout.yml`, used once for error "
+        "analysis, and `tests/data/heldout/nlu_fresh.yml`, written blind after it; neither trained on). "
+        f"Vignettes: `tests/data/vignettes/vignettes.yml`. Both pipelines trained on the same data and domain; "
         "the default pipeline is the `config.yml` that `rasa init` writes.",
         "",
         "| figure | project | default |",
@@ -170,7 +196,7 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
         *[f"| {name} | {ours} | {theirs} |" for name, ours, theirs in rows],
         "",
         "The default pipeline has no symptom recogniser, so it finds no symptom entities and every report",
-        "gets the \"unclear\" advice (counted as urgent): red flags are under-triaged.",
+        'gets the "unclear" advice (counted as urgent): red flags are under-triaged.',
         "",
         "## Per intent (project pipeline)",
         "",
@@ -179,8 +205,10 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
     ]
     for intent, scores in sorted(results["project"]["intents"].items()):
         if isinstance(scores, dict) and intent not in ("macro avg", "weighted avg"):
-            lines.append(f"| {intent} | {scores['precision']:.2f} | {scores['recall']:.2f} | "
-                         f"{scores['f1-score']:.2f} | {int(scores['support'])} |")
+            lines.append(
+                f"| {intent} | {scores['precision']:.2f} | {scores['recall']:.2f} | "
+                f"{scores['f1-score']:.2f} | {int(scores['support'])} |"
+            )
     lines += ["", "Plots: `eval_confusion.png`, `eval_confidence.png`. Errors: `eval_errors.md`.", ""]
     (REPORTS / "eval.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -188,26 +216,34 @@ def write_reports(results: Dict[str, dict], heldout: List[dict]) -> str:
     for pipeline in PIPELINES:
         r = results[pipeline]
         errors += [f"## {pipeline} pipeline", "", "### Red flags not given emergency advice", ""]
-        errors += [f"- ({e['set']}) \"{e['text']}\": {triaged_urgency(p)}"
-                   for e, p in zip(heldout, r["heldout_parses"])
-                   if e.get("red_flag") and triaged_urgency(p) != "emergency"] or ["None."]
+        errors += [
+            f'- ({e["set"]}) "{e["text"]}": {triaged_urgency(p)}'
+            for e, p in zip(heldout, r["heldout_parses"])
+            if e.get("red_flag") and triaged_urgency(p) != "emergency"
+        ] or ["None."]
         errors += ["", "### Intents", ""]
-        errors += [f"- \"{e['text']}\": expected {e['intent']}, got {p}"
-                   for e, p in zip(heldout, r["predicted_intents"]) if e["intent"] != p] or ["None."]
+        errors += [
+            f'- "{e["text"]}": expected {e["intent"]}, got {p}'
+            for e, p in zip(heldout, r["predicted_intents"])
+            if e["intent"] != p
+        ] or ["None."]
         errors += ["", "### Symptoms", ""]
         for example, parsed in zip(heldout, r["heldout_parses"]):
             present, negated = symptoms_in(parsed)
             if present != set(example["present"]) or not set(example["negated"]) <= negated:
-                errors.append(f"- \"{example['text']}\": expected {sorted(example['present'])} "
-                              f"(not {sorted(example['negated'])}), got {sorted(present)} (not {sorted(negated)})")
+                errors.append(
+                    f'- "{example["text"]}": expected {sorted(example["present"])} '
+                    f"(not {sorted(example['negated'])}), got {sorted(present)} (not {sorted(negated)})"
+                )
         errors += ["", "### Vignette triage", ""]
         errors += [f"- under: {line}" for line in r["triage"].under_triaged]
         errors += [f"- over: {line}" for line in r["triage"].over_triaged]
         errors.append("")
     (REPORTS / "eval_errors.md").write_text("\n".join(errors), encoding="utf-8")
     width = max(len(name) for name, *_ in rows)
-    return "\n".join(f"{name:<{width}}  {ours:>10}  {theirs:>10}" for name, ours, theirs in
-                     [("figure", "project", "default"), *rows])
+    return "\n".join(
+        f"{name:<{width}}  {ours:>10}  {theirs:>10}" for name, ours, theirs in [("figure", "project", "default"), *rows]
+    )
 
 
 def main(model: str, baseline_model: str) -> int:
@@ -215,8 +251,10 @@ def main(model: str, baseline_model: str) -> int:
     heldout = held_out_examples()
     vignettes = yaml.safe_load(VIGNETTES.read_text(encoding="utf-8"))["vignettes"]
     texts = [e["text"] for e in heldout] + [v["text"] for v in vignettes]
-    results = {pipeline: evaluate(parses, heldout, vignettes)
-               for pipeline, parses in parse_with_both(model, baseline_model, texts).items()}
+    results = {
+        pipeline: evaluate(parses, heldout, vignettes)
+        for pipeline, parses in parse_with_both(model, baseline_model, texts).items()
+    }
     write_plots(results)
     print(write_reports(results, heldout))
     print(f"\nReports: {REPORTS / 'eval.md'}, eval_errors.md, eval_confusion.png, eval_confidence.png")

@@ -4,29 +4,24 @@ that look at what the person is told (care team named, no unsafe phrases)."""
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Dict, Optional
 
 import yaml
 
-from bot.answers import CARE_TEAM_REMINDER
+from bot import REPO_ROOT
+from bot.triage.wording import CARE_TEAM_REMINDER
+from evaluation.domain_text import load_domain
 from evaluation.metrics import REPORT_SYMPTOM, guidance_reply, intent_of, urgency_given
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 # Actions that answer from the documents always end with the care-team reminder
-# (tests/bot/test_answers.py); the FAQ answers name the care team (tests/test_faq_responses.py).
+# (tests/unit/triage/test_answers.py); the FAQ answers name the care team (tests/unit/data/test_faq_responses.py).
 ANSWER_ACTIONS = {"action_list_side_effects", "action_explain_topic", "action_answer_driving", "utter_faq"}
-
-
-@functools.lru_cache(maxsize=1)
-def _domain() -> dict:
-    return yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 @functools.lru_cache(maxsize=1)
 def first_action_by_intent() -> Dict[str, str]:
     """intent -> the first action of the rule that starts with it (outside any form)."""
-    rules = yaml.safe_load((REPO_ROOT / "data" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    rules = yaml.safe_load((REPO_ROOT / "data" / "rules" / "rules.yml").read_text(encoding="utf-8"))["rules"]
     actions = {}
     for rule in rules:
         steps = rule["steps"]
@@ -37,7 +32,7 @@ def first_action_by_intent() -> Dict[str, str]:
 
 def _response_text(name: str, urgency: Optional[str] = None) -> str:
     """A response's text: the variation for `urgency` if given, else the unconditional one."""
-    variations = _domain()["responses"].get(name, [])
+    variations = load_domain()["responses"].get(name, [])
     if urgency is not None:
         for variation in variations:
             if variation.get("condition", [{}])[0].get("value") == urgency:

@@ -22,9 +22,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/rasa run actions --port "$ACTION_PORT" &
+.venv/bin/python -m ops.rasa_cli run actions --port "$ACTION_PORT" &
 pids+=($!)
-.venv/bin/rasa run --model models/triage.tar.gz --port "$RASA_PORT" \
+.venv/bin/python -m ops.rasa_cli run --model models/triage.tar.gz --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
 

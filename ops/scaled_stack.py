@@ -1,11 +1,11 @@
 """The scaled set-up: several Rasa servers and an action server behind nginx, sharing PostgreSQL
 (conversations) and Redis (one message at a time per conversation), all on loopback.
 
-PostgreSQL, Redis and nginx are Debian's packages, installed and run by scripts/services.sh; the
-Rasa and action servers are started as `make run` starts them (evaluation/stack.py), with the
+PostgreSQL, Redis and nginx are Debian's packages, installed and run by ops/services.sh; the
+Rasa and action servers are started as `make run` starts them (ops/stack.py), with the
 stores' settings on top. `make test-scale` (tests/scale) and `make run-scaled` both start it here.
 
-    python -m evaluation.scaled_stack [--rasa-servers N]    serves it until Ctrl-C
+    python -m ops.scaled_stack [--rasa-servers N]    serves it until Ctrl-C
 """
 
 from __future__ import annotations
@@ -20,11 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from evaluation.stack import (
-    REPO_ROOT, ServerProcess, free_port, http_ok, rasa_answers, start_action_server, start_rasa, wait_until_ready,
+from ops.stack import (
+    REPO_ROOT,
+    ServerProcess,
+    free_port,
+    http_ok,
+    rasa_answers,
+    start_action_server,
+    start_rasa,
+    wait_until_ready,
 )
 
-SERVICES_SCRIPT = REPO_ROOT / "scripts" / "services.sh"
+SERVICES_SCRIPT = REPO_ROOT / "ops" / "services.sh"
 EXPORT_LINE = re.compile(r"^export (\w+)=(.*)$")
 HEALTH_READY_PATH = "/webhooks/health/ready"
 # Above the slowest turn under load, so that two servers never hold one conversation at once; a
@@ -37,11 +44,18 @@ SQL_MAX_OVERFLOW = 5
 
 
 def services(*args: str, env: Optional[Dict[str, str]] = None) -> str:
-    """Run scripts/services.sh; its output, or an error with it."""
-    result = subprocess.run([str(SERVICES_SCRIPT), *args], cwd=REPO_ROOT, env=env or dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    """Run ops/services.sh; its output, or an error with it."""
+    result = subprocess.run(
+        [str(SERVICES_SCRIPT), *args],
+        cwd=REPO_ROOT,
+        env=env or dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"scripts/services.sh {' '.join(args)} failed ({result.returncode}):\n{result.stdout}")
+        raise RuntimeError(f"ops/services.sh {' '.join(args)} failed ({result.returncode}):\n{result.stdout}")
     return result.stdout
 
 
@@ -75,11 +89,21 @@ class ScaledStack:
         return f"http://127.0.0.1:{self.rasa_ports[index]}"
 
     def start_rasa(self, port: int) -> ServerProcess:
-        overrides = {**self.settings, "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME_S),
-                     "SQL_POOL_SIZE": str(SQL_POOL_SIZE), "SQL_MAX_OVERFLOW": str(SQL_MAX_OVERFLOW)}
+        overrides = {
+            **self.settings,
+            "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME_S),
+            "SQL_POOL_SIZE": str(SQL_POOL_SIZE),
+            "SQL_MAX_OVERFLOW": str(SQL_MAX_OVERFLOW),
+        }
         # Behind nginx: reachable from this machine only.
-        return start_rasa(port, self.action_server_url, self.log_dir, interface="127.0.0.1",
-                          tracker_store_url=self.settings["TRACKER_STORE_URL"], overrides=overrides)
+        return start_rasa(
+            port,
+            self.action_server_url,
+            self.log_dir,
+            interface="127.0.0.1",
+            tracker_store_url=self.settings["TRACKER_STORE_URL"],
+            overrides=overrides,
+        )
 
     def kill_rasa(self, index: int) -> None:
         """Stop one Rasa server as a crash would (SIGKILL): no graceful end to what it was doing."""
@@ -134,8 +158,9 @@ def start_scaled_stack(log_dir: Path, rasa_count: int = 2) -> ScaledStack:
 
 def create_conversation_tables(url: str) -> None:
     """Create the events table once, before several servers start and race to create it."""
-    from bot.persistence import StrictSQLTrackerStore
     from rasa.shared.core.domain import Domain
+
+    from bot.server.stores.tracker_store import StrictSQLTrackerStore
 
     store = StrictSQLTrackerStore(Domain.empty(), host=url)
     store.check_writable()  # raises TrackerStoreUnavailable when the tables could not be created
@@ -148,12 +173,17 @@ def main() -> None:
     arguments = parser.parse_args()
     log_dir = REPO_ROOT / "state" / "scaled-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    print("Starting PostgreSQL, Redis, the action server, "
-          f"{arguments.rasa_servers} Rasa servers and nginx (ready in about 2 minutes)...", flush=True)
+    print(
+        "Starting PostgreSQL, Redis, the action server, "
+        f"{arguments.rasa_servers} Rasa servers and nginx (ready in about 2 minutes)...",
+        flush=True,
+    )
     stack = start_scaled_stack(log_dir, arguments.rasa_servers)
-    print(f"Ready. Clients use nginx only: {stack.url}/webhooks/rest/webhook, chat page {stack.url}"
-          f"/webhooks/webchat/chat, readiness {stack.url}{HEALTH_READY_PATH}. Logs: {log_dir}. Ctrl-C stops it.",
-          flush=True)
+    print(
+        f"Ready. Clients use nginx only: {stack.url}/webhooks/rest/webhook, chat page {stack.url}"
+        f"/webhooks/webchat/chat, readiness {stack.url}{HEALTH_READY_PATH}. Logs: {log_dir}. Ctrl-C stops it.",
+        flush=True,
+    )
     try:
         while all(server.running for server in stack.rasa_servers + stack.other_servers):
             time.sleep(1)

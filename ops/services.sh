@@ -3,10 +3,10 @@
 # private instances on 127.0.0.1 whose files are all under $SERVICES_DIR (default state/services in
 # the repository, git-ignored). No system service or file under /etc is touched.
 #
-#   scripts/services.sh install                            apt-get install what is missing (root)
-#   scripts/services.sh start|stop postgres|redis|nginx|all
-#   scripts/services.sh status
-#   eval "$(scripts/services.sh print-env)"                TRACKER_STORE_URL, LOCK_STORE_TYPE, LOCK_STORE_URL
+#   ops/services.sh install                            apt-get install what is missing (root)
+#   ops/services.sh start|stop postgres|redis|nginx|all
+#   ops/services.sh status
+#   eval "$(ops/services.sh print-env)"                TRACKER_STORE_URL, LOCK_STORE_TYPE, LOCK_STORE_URL
 #
 # Ports: PG_PORT (25432), REDIS_PORT (26379), NGINX_PORT (28080), away from the system services'
 # and below Linux's ephemeral range (32768-60999), where an outgoing connection in TIME_WAIT using
@@ -155,7 +155,7 @@ start_postgres() {
   fi
   # Rewritten on every start, so that the ports and folders follow the environment.
   as_postgres tee "$data/triage.conf" >/dev/null <<CONF
-# Written by scripts/services.sh at every start: edit the script, not this file.
+# Written by ops/services.sh at every start: edit the script, not this file.
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$dir'
@@ -332,7 +332,7 @@ print_env() {
   [ -r "$PG_PASSWORD_FILE" ] || die "no database password yet ($PG_PASSWORD_FILE): run $0 start postgres first"
   # Single quotes: the URL's ? and & must reach the variable as they are. The password is hex.
   echo "export TRACKER_STORE_URL='postgresql://triage:$(cat "$PG_PASSWORD_FILE")@127.0.0.1:$PG_PORT/triage?connect_timeout=3'"
-  echo "export LOCK_STORE_TYPE='bot.lock_store.AtomicRedisLockStore'"
+  echo "export LOCK_STORE_TYPE='bot.server.stores.lock_store.AtomicRedisLockStore'"
   echo "export LOCK_STORE_URL='redis://127.0.0.1:$REDIS_PORT/1'"
 }
 

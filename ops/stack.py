@@ -18,12 +18,15 @@ from typing import Callable, Dict, Iterable, Mapping, Optional, Sequence
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RASA = REPO_ROOT / ".venv" / "bin" / "rasa"
+from bot import REPO_ROOT
+
+PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+# `rasa` as the project starts it (ops/rasa_cli.py: the dependencies' deprecation warnings filtered).
+RASA = (str(PYTHON), "-m", "ops.rasa_cli")
 MODEL = REPO_ROOT / "models" / "triage.tar.gz"
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 
-# The Makefile's exports, which `make run` hands to both servers (tests/evaluation/test_stack.py
+# The Makefile's exports, which `make run` hands to both servers (tests/unit/ops/test_stack.py
 # keeps this in step with the Makefile). ACTION_SERVER_URL is set per stack, to its own port, and
 # TRACKER_STORE_URL to a database of its own, so that a stack never shares conversations.
 MAKEFILE_EXPORTS = {
@@ -69,10 +72,13 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def server_env(action_server_url: str, agent_token: Optional[str] = None,
-               environ: Optional[Mapping[str, str]] = None,
-               tracker_store_url: Optional[str] = None,
-               overrides: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+def server_env(
+    action_server_url: str,
+    agent_token: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+    tracker_store_url: Optional[str] = None,
+    overrides: Optional[Mapping[str, str]] = None,
+) -> Dict[str, str]:
     """The environment `make run` gives the servers (the Makefile's exports), on top of `environ`
     (default: this process's); agent assist is on only with a token; the conversations are kept in
     `tracker_store_url` (never in one inherited from the caller's environment); `overrides` last
@@ -105,8 +111,13 @@ class ServerProcess:
         # When the process was started (time.monotonic()), for the time it takes to become ready.
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
-            self.args, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            self.args,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     @property
@@ -128,8 +139,10 @@ class ServerProcess:
 
     def describe(self) -> str:
         state = "running" if self.running else f"exited with code {self.process.returncode}"
-        return (f"--- {self.name} ({state}): {' '.join(self.args)}\n"
-                f"--- last {LOG_TAIL_LINES} lines of {self.log_path}:\n{self.log_tail()}")
+        return (
+            f"--- {self.name} ({state}): {' '.join(self.args)}\n"
+            f"--- last {LOG_TAIL_LINES} lines of {self.log_path}:\n{self.log_tail()}"
+        )
 
     def _signal_group(self, sig: int) -> None:
         # The group is the one start_new_session created for this process (its id is our pid).
@@ -159,28 +172,50 @@ def repo_relative(path: Path) -> str:
 
 
 def start_action_server(port: int, log_dir: Path) -> ServerProcess:
-    args = [str(RASA), "run", "actions", "--port", str(port)]
-    return ServerProcess("action server", args, log_dir / f"actions-{port}.log",
-                         server_env(f"http://localhost:{port}/webhook"))
+    args = [*RASA, "run", "actions", "--port", str(port)]
+    return ServerProcess(
+        "action server", args, log_dir / f"actions-{port}.log", server_env(f"http://localhost:{port}/webhook")
+    )
 
 
-def start_rasa(port: int, action_server_url: str, log_dir: Path, agent_token: Optional[str] = None,
-               model: Path = MODEL, tracker_store_url: Optional[str] = None,
-               overrides: Optional[Mapping[str, str]] = None, interface: Optional[str] = None) -> ServerProcess:
+def start_rasa(
+    port: int,
+    action_server_url: str,
+    log_dir: Path,
+    agent_token: Optional[str] = None,
+    model: Path = MODEL,
+    tracker_store_url: Optional[str] = None,
+    overrides: Optional[Mapping[str, str]] = None,
+    interface: Optional[str] = None,
+) -> ServerProcess:
     """Rasa on `port` (of `interface`, default all, as `make run`); its conversations in
     `tracker_store_url`, by default a new SQLite file in `log_dir` (pass the same URL again to
     restart it on the same conversations); `overrides` as for server_env."""
-    args = [str(RASA), "run", "--model", repo_relative(model), "--port", str(port),
-            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+    args = [
+        *RASA,
+        "run",
+        "--model",
+        repo_relative(model),
+        "--port",
+        str(port),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        "endpoints.yml",
+    ]
     if interface:
         args += ["--interface", interface]
     database = tracker_store_url or sqlite_url(log_dir / f"conversations-{port}.db")
-    return ServerProcess("rasa", args, log_dir / f"rasa-{port}.log",
-                         server_env(action_server_url, agent_token, tracker_store_url=database,
-                                    overrides=overrides))
+    return ServerProcess(
+        "rasa",
+        args,
+        log_dir / f"rasa-{port}.log",
+        server_env(action_server_url, agent_token, tracker_store_url=database, overrides=overrides),
+    )
 
 
 # ------------------------------------------------------------------------------------ readiness
+
 
 def http_ok(url: str) -> bool:
     try:
@@ -199,15 +234,18 @@ def rasa_answers(base_url: str) -> bool:
         return False
     try:
         response = requests.post(
-            base_url + WEBHOOK_PATH, json={"sender": READINESS_SENDER, "message": READINESS_MESSAGE}, timeout=30,
+            base_url + WEBHOOK_PATH,
+            json={"sender": READINESS_SENDER, "message": READINESS_MESSAGE},
+            timeout=30,
         )
         return response.status_code == 200 and isinstance(response.json(), list) and len(response.json()) > 0
     except (requests.RequestException, ValueError):
         return False
 
 
-def wait_until_ready(checks: Dict[str, Callable[[], bool]], servers: Sequence[ServerProcess],
-                     timeout: float = STARTUP_TIMEOUT_S) -> Dict[str, float]:
+def wait_until_ready(
+    checks: Dict[str, Callable[[], bool]], servers: Sequence[ServerProcess], timeout: float = STARTUP_TIMEOUT_S
+) -> Dict[str, float]:
     """Poll every check until all pass; fail fast if a server exits, fail at `timeout`.
 
     Returns when each check first passed (time.monotonic()), for the time a server took to be ready.
@@ -224,9 +262,11 @@ def wait_until_ready(checks: Dict[str, Callable[[], bool]], servers: Sequence[Se
             return passed_at
         dead = [s for s in servers if not s.running]
         if dead or time.monotonic() > deadline:
-            reason = (f"{', '.join(s.name for s in dead)} exited during start-up" if dead
-                      else f"not ready after {timeout:.0f} s")
+            reason = (
+                f"{', '.join(s.name for s in dead)} exited during start-up"
+                if dead
+                else f"not ready after {timeout:.0f} s"
+            )
             logs = "\n\n".join(s.describe() for s in servers)
-            raise StartupError(f"The stack failed to start: {reason} (waiting for: "
-                               f"{', '.join(pending)}).\n\n{logs}")
+            raise StartupError(f"The stack failed to start: {reason} (waiting for: {', '.join(pending)}).\n\n{logs}")
         time.sleep(POLL_INTERVAL_S)

@@ -2,12 +2,12 @@
 # `rasa data validate`, failing on every warning but two false positives of Rasa 3.6: the questions
 # that forms ask (utter_ask_<slot>) are reported as "not used in any story or rule", and the
 # retrieval intent `faq`, which Rasa adds to the domain itself, as "duplicated".
-# tests/test_domain.py checks that every response is used, forms' questions included.
+# tests/unit/data/test_domain.py checks that every response is used, forms' questions included.
 set -uo pipefail
-rasa=${1:?usage: validate_data.sh path/to/rasa}
+[ $# -gt 0 ] || { echo "usage: validate_data.sh DATA_DIR..." >&2; exit 2; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"$rasa" data validate >"$log" 2>&1
+.venv/bin/python -m ops.rasa_cli data validate --data "$@" >"$log" 2>&1
 status=$?
 cat "$log"
 [ "$status" -eq 0 ] || exit "$status"

@@ -41,5 +41,5 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 
 def install() -> None:
-    """Use the prebuilt validator in this process (Rasa loads bot.channels when it starts)."""
+    """Use the prebuilt validator in this process (Rasa loads bot.server.channels when it starts)."""
     RemoteAction._validate_action_result = validate_action_result

@@ -9,23 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from bot.knowledge import Knowledge, SideEffectList, Source, load_knowledge
-
-CARE_TEAM_REMINDER = (
-    "If you or the person you care for notices any side effect, contact the care team right away, "
-    "day or night; in an emergency call emergency services (911 in the US and Canada)."
-)
-QUESTION_REMINDER = "For anything about your own treatment, please ask your care team."
+from bot.triage import wording
+from bot.triage.knowledge import Knowledge, SideEffectList, Source, load_knowledge
 
 
 @dataclass(frozen=True)
 class Answer:
     text: str
     sources: Tuple[Source, ...]
-
-
-def _cite(source: Source) -> str:
-    return f"(Source: {source.citation()})"
 
 
 def _finish(lines: List[str], sources: Iterable[Source], reminder: str) -> Answer:
@@ -39,10 +30,11 @@ def _finish(lines: List[str], sources: Iterable[Source], reminder: str) -> Answe
 def _list_line(side_effect_list: SideEffectList, knowledge: Knowledge) -> str:
     source = knowledge.sources[side_effect_list.source]
     if side_effect_list.missing:
-        return (f"- The {source.publisher} page introduces {side_effect_list.described_as} "
-                f"(“{side_effect_list.quote}”), but the list is missing from the copy I have. {_cite(source)}")
-    items = "; ".join(f"“{item.quote}”" for item in side_effect_list.items)
-    return f"- {side_effect_list.described_as[:1].upper()}{side_effect_list.described_as[1:]}: {items}. {_cite(source)}"
+        return wording.side_effect_list_missing(
+            source.publisher, side_effect_list.described_as, side_effect_list.quote, source.citation()
+        )
+    items = [item.quote for item in side_effect_list.items]
+    return wording.side_effect_list_line(side_effect_list.described_as, items, source.citation())
 
 
 def side_effects_answer(
@@ -58,31 +50,40 @@ def side_effects_answer(
     if symptom_ids:
         for symptom_id in symptom_ids:
             symptom = knowledge.symptoms[symptom_id]
-            relevant = [l.list for l in symptom.listings if therapy is None or l.list.is_about(therapy)]
+            relevant = [
+                item_list.list for item_list in symptom.listings if therapy is None or item_list.list.is_about(therapy)
+            ]
             if not relevant:
-                about = f" for {therapy.label}" if therapy else ""
-                lines.append(f"The documents I use do not list {symptom.label}{about}.")
+                lines.append(wording.symptom_not_listed(symptom.label, therapy.label if therapy else None))
                 continue
             for side_effect_list in dict.fromkeys(relevant):
                 source = knowledge.sources[side_effect_list.source]
-                lines.append(f"- {symptom.label[:1].upper()}{symptom.label[1:]} is listed among "
-                             f"{side_effect_list.described_as}. {_cite(source)}")
+                lines.append(
+                    wording.symptom_listed_among(symptom.label, side_effect_list.described_as, source.citation())
+                )
                 lists.append(side_effect_list)
     elif therapy is not None:
-        lists = [l for l in knowledge.lists if l.is_about(therapy) and "any" not in l.applies_to]
+        lists = [
+            item_list
+            for item_list in knowledge.lists
+            if item_list.is_about(therapy) and "any" not in item_list.applies_to
+        ]
         if lists:
-            lines.append(f"What the documents list for {therapy.label}:")
-            lines.extend(_list_line(l, knowledge) for l in lists)
+            lines.append(wording.what_the_documents_list_for(therapy.label))
+            lines.extend(_list_line(item_list, knowledge) for item_list in lists)
         else:
-            lines.append(f"The documents I use do not list side effects for {therapy.label}.")
+            lines.append(wording.no_lists_for(therapy.label))
     else:
-        lists = [l for l in knowledge.lists if l.id in ("car_t_crs", "car_t_icans", "bispecific_myeloma")]
-        lines.append("The documents list different side effects for each treatment. For CAR T-cell therapy:")
-        lines.extend(_list_line(l, knowledge) for l in lists)
-        lines.append("Tell me which treatment it is (for example cilta-cel, teclistamab or blinatumomab) and I "
-                     "will tell you what the documents list for it.")
-    sources = [knowledge.sources[l.source] for l in lists]
-    return _finish(lines, sources, CARE_TEAM_REMINDER)
+        lists = [
+            item_list
+            for item_list in knowledge.lists
+            if item_list.id in ("car_t_crs", "car_t_icans", "bispecific_myeloma")
+        ]
+        lines.append(wording.LISTS_DIFFER_BY_TREATMENT)
+        lines.extend(_list_line(item_list, knowledge) for item_list in lists)
+        lines.append(wording.ASK_WHICH_TREATMENT)
+    sources = [knowledge.sources[item_list.source] for item_list in lists]
+    return _finish(lines, sources, wording.CARE_TEAM_REMINDER)
 
 
 def topic_answer(topic_id: Optional[str], knowledge: Optional[Knowledge] = None) -> Answer:
@@ -90,16 +91,15 @@ def topic_answer(topic_id: Optional[str], knowledge: Optional[Knowledge] = None)
     knowledge = knowledge or load_knowledge()
     topic = knowledge.topics.get(topic_id or "")
     if topic is None:
-        names = ", ".join(t.label for t in knowledge.topics.values())
-        return _finish([f"I can explain what the documents say about {names}. Which would you like?"], [],
-                       QUESTION_REMINDER)
-    lines = [f"What the documents say about {topic.label}:"]
+        labels = [t.label for t in knowledge.topics.values()]
+        return _finish([wording.which_topic(labels)], [], wording.QUESTION_REMINDER)
+    lines = [wording.what_the_documents_say_about(topic.label)]
     sources = []
     for quote in topic.quotes:
         source = knowledge.sources[quote.source]
-        lines.append(f"- “{quote.quote}” {_cite(source)}")
+        lines.append(wording.quote_line(quote.quote, source.citation()))
         sources.append(source)
-    return _finish(lines, sources, QUESTION_REMINDER)
+    return _finish(lines, sources, wording.QUESTION_REMINDER)
 
 
 def driving_answer(knowledge: Optional[Knowledge] = None) -> Answer:
@@ -108,7 +108,7 @@ def driving_answer(knowledge: Optional[Knowledge] = None) -> Answer:
     guidance = next(g for g in knowledge.guidance if g.id == "driving")
     source = knowledge.sources[guidance.source]
     lines = [
-        f"About CAR T-cell therapy, the documents say: “{guidance.quote}” {_cite(source)}",
-        "The documents I use do not give driving advice for other treatments.",
+        wording.about_car_t_driving(guidance.quote, source.citation()),
+        wording.NO_DRIVING_ADVICE_FOR_OTHERS,
     ]
-    return _finish(lines, [source], "Your care team can tell you when it is safe for you to drive again.")
+    return _finish(lines, [source], wording.DRIVING_REMINDER)

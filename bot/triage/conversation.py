@@ -1,39 +1,45 @@
-"""A conversation's reports, added up over its turns.
+"""A conversation added up: what was reported over its turns, with the treatment answers and the
+caregiver checks from its slots, and its triage. One function, `add_up`, used by every action, the
+closing summary and agent assist, so that the chat and a helpline agent always see the same triage.
 
 Symptoms accumulate: a symptom reported in any turn stays reported, so a conversation's urgency
-never goes down. The latest therapy and timing named win. Plain Python over the entity dicts
-that every user turn carries, so it serves the agent-assist channel (reading Rasa's tracker) and
-the actions (reading rasa_sdk's) alike.
+never goes down. The latest therapy and timing named win. What the turns reported is kept (the
+slot `triage_state`, as `ConversationState.as_slot()`), so each turn adds only its own message:
+the work per turn does not grow with the conversation. Plain Python over the event and entity
+dicts, so it serves Rasa's tracker (agent assist) and rasa_sdk's (the actions) alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Any, Iterable, List, Mapping, Optional
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from bot.entities import ReportedInMessage, reports_from_entities
-from bot.follow_up import CHECK_CHANGED
-from bot.knowledge import Knowledge, load_knowledge
-from bot.timing import days_ago, describe_timing
-from bot.triage import SymptomReport, TriageResult, triage
+from bot.triage import wording
+from bot.triage.engine import SymptomReport, TriageResult, merge_reports, triage
+from bot.triage.entities import ReportedInMessage, reports_from_entities
+from bot.triage.follow_up import CHECK_CHANGED
+from bot.triage.knowledge import Knowledge, load_knowledge
+from bot.triage.recognition.treatment_dates import days_ago, describe_timing
 
 UNKNOWN = "unknown"
+STATE_SLOT = "triage_state"
+NOTHING_REPORTED = ReportedInMessage(
+    reports=[], therapy_id=None, days_since_treatment=None, caregiver=False, temperatures=[]
+)
 
 
-def accumulate(turns: Iterable[Iterable[dict]]) -> ReportedInMessage:
-    """Everything reported over the turns, each turn given as its entities."""
-    reports, temperatures = [], []
-    therapy_id: Optional[str] = None
-    days: Optional[int] = None
-    caregiver = False
-    present_before: set = set()
+def accumulate(turns: Iterable[Iterable[dict]], start: ReportedInMessage = NOTHING_REPORTED) -> ReportedInMessage:
+    """`start` and everything reported over the turns, each turn given as its entities, one report
+    per symptom (the engine merges mentions the same way, so keeping them merged changes nothing)."""
+    reports, temperatures = list(start.reports), list(start.temperatures)
+    therapy_id, days, caregiver = start.therapy_id, start.days_since_treatment, start.caregiver
+    present_before = {r.symptom_id for r in reports if not r.negated}
     for entities in turns:
         turn = reports_from_entities(entities)
         # A symptom reported present again in a later turn counts as getting worse.
         reports.extend(
-            replace(r, worse=True) if not r.negated and r.symptom_id in present_before else r
-            for r in turn.reports
+            replace(r, worse=True) if not r.negated and r.symptom_id in present_before else r for r in turn.reports
         )
         present_before |= {r.symptom_id for r in turn.reports if not r.negated}
         temperatures.extend(turn.temperatures)
@@ -41,30 +47,57 @@ def accumulate(turns: Iterable[Iterable[dict]]) -> ReportedInMessage:
         days = turn.days_since_treatment if turn.days_since_treatment is not None else days
         caregiver = caregiver or turn.caregiver
     return ReportedInMessage(
-        reports=reports, therapy_id=therapy_id, days_since_treatment=days, caregiver=caregiver,
+        reports=merge_reports(reports),
+        therapy_id=therapy_id,
+        days_since_treatment=days,
+        caregiver=caregiver,
         temperatures=temperatures,
     )
 
 
+@dataclass(frozen=True)
+class ConversationState:
+    """What the user turns of this session reported, through the user event stamped `through`."""
 
-def triage_reported(reported: ReportedInMessage, known_therapy_id: Optional[str] = None) -> TriageResult:
-    """Triage what was reported; `known_therapy_id` (from earlier) is used when none was named."""
-    return triage(
-        reported.reports, reported.therapy_id or known_therapy_id, reported.days_since_treatment,
-        reported.temperatures,
-    )
+    reported: ReportedInMessage = NOTHING_REPORTED
+    through: Optional[float] = None
+
+    def as_slot(self) -> dict:
+        return {"reported": asdict(self.reported), "through": self.through}
+
+    @classmethod
+    def from_slot(cls, value: Any) -> Optional["ConversationState"]:
+        """The kept state, or None when the slot holds none (or one this version cannot read)."""
+        if not isinstance(value, dict) or not isinstance(value.get("reported"), dict):
+            return None
+        try:
+            reported = dict(value["reported"])
+            reported["reports"] = [SymptomReport(**r) for r in reported["reports"]]
+            return cls(reported=ReportedInMessage(**reported), through=value.get("through"))
+        except (KeyError, TypeError):
+            return None
 
 
-def user_turns(events: Iterable[dict]) -> List[List[dict]]:
-    """The entities of each user message since the session started (rasa_sdk's event dicts)."""
-    turns: List[List[dict]] = []
-    for event in events:
+def _new_user_events(events: Sequence[dict], kept: Optional[ConversationState]) -> Tuple[bool, List[dict]]:
+    """The user events after the kept state, read backwards from the newest: (kept still holds, events).
+
+    The kept state no longer holds when the session started again since, or when its last event
+    is not in the conversation: then every user event since the session started is new.
+    """
+    new: List[dict] = []
+    for event in reversed(events):
         kind = event.get("event")
-        if kind in ("session_started", "restart"):
-            turns = []
-        elif kind == "user":
-            turns.append((event.get("parse_data") or {}).get("entities", []))
-    return turns
+        if kind == "user":
+            if kept is not None and kept.through is not None and event.get("timestamp") == kept.through:
+                return True, new[::-1]
+            new.append(event)
+        elif kind in ("session_started", "restart"):
+            break
+    return False, new[::-1]
+
+
+def _entities(user_event: dict) -> List[dict]:
+    return (user_event.get("parse_data") or {}).get("entities", [])
 
 
 def check_reports(slots: Mapping[str, Any], knowledge: Optional[Knowledge] = None) -> List[SymptomReport]:
@@ -72,7 +105,8 @@ def check_reports(slots: Mapping[str, Any], knowledge: Optional[Knowledge] = Non
     checks = (knowledge or load_knowledge()).follow_up.caregiver_checks
     return [
         SymptomReport(symptom_id=check.symptom, text=f"caregiver check: {check.change}")
-        for check in checks if slots.get(check.slot) == CHECK_CHANGED
+        for check in checks
+        if slots.get(check.slot) == CHECK_CHANGED
     ]
 
 
@@ -80,17 +114,24 @@ def check_reports(slots: Mapping[str, Any], knowledge: Optional[Knowledge] = Non
 class Conversation:
     """A conversation so far: what was reported, its triage, and the treatment as the person put it."""
 
-    reported: ReportedInMessage
+    reported: ReportedInMessage  # the user turns and the caregiver checks
     result: TriageResult
     treatment_words: Optional[str]  # the person's answer when it names no therapy we know
     timing: Optional[str]  # when the treatment was last given, as the summary shows it
+    state: ConversationState  # what the turns reported, to keep for the next turn
 
 
-def conversation_so_far(events: Iterable[dict], slots: Mapping[str, Any], today: date) -> Conversation:
-    """Triage of every user turn plus the caregiver checks, with the treatment questions' answers."""
+def add_up(events: Sequence[dict], slots: Mapping[str, Any], today: date) -> Conversation:
+    """The conversation's triage: its user turns (from the kept state on), the caregiver checks
+    answered "yes", and the treatment questions' answers."""
     knowledge = load_knowledge()
-    reported = accumulate(user_turns(events))
-    reported = replace(reported, reports=reported.reports + check_reports(slots, knowledge))
+    kept = ConversationState.from_slot(slots.get(STATE_SLOT))
+    holds, new_events = _new_user_events(events, kept)
+    from_turns = accumulate((_entities(e) for e in new_events), kept.reported if holds else NOTHING_REPORTED)
+    through = new_events[-1].get("timestamp") if new_events else (kept.through if holds else None)
+    state = ConversationState(reported=from_turns, through=through)
+
+    reported = replace(from_turns, reports=from_turns.reports + check_reports(slots, knowledge))
     therapy_answer = slots.get("therapy")
     known_therapy = therapy_answer if therapy_answer in knowledge.therapies else None
     timing_answer = slots.get("treatment_timing")
@@ -102,8 +143,11 @@ def conversation_so_far(events: Iterable[dict], slots: Mapping[str, Any], today:
     result = triage(reported.reports, reported.therapy_id or known_therapy, days, reported.temperatures)
     words = therapy_answer if therapy_answer and not known_therapy and therapy_answer != UNKNOWN else None
     return Conversation(
-        reported=reported, result=result, treatment_words=words,
+        reported=reported,
+        result=result,
+        treatment_words=words,
         timing=describe_timing(timing_answer, today),
+        state=state,
     )
 
 
@@ -111,21 +155,13 @@ def closing_summary(conversation: Conversation) -> str:
     """What the person reported in this conversation and the advice given, to end on."""
     result = conversation.result
     if not result.symptoms:
-        return ("You have not told me about any symptom in this conversation. If anything appears, "
-                "contact your care team right away, day or night.")
-    lines = ["Here is what you told me:"]
-    if result.present:
-        lines.append("- Reported: " + ", ".join(
-            f"{s.label} ({s.value})" if s.value else s.label for s in result.present) + ".")
-    if result.negated:
-        lines.append("- Not present: " + ", ".join(s.label for s in result.negated) + ".")
-    if result.therapy:
-        lines.append(f"- Treatment: {result.therapy.label}.")
-    elif conversation.treatment_words:
-        lines.append(f"- Treatment, in your words: “{conversation.treatment_words}”.")
-    if conversation.timing:
-        lines.append(f"- Last given: {conversation.timing}.")
-    elif result.days_since_treatment is not None:
-        lines.append(f"- Days since treatment: {result.days_since_treatment}.")
-    lines.append(f"My advice: {result.advice}")
-    return "\n".join(lines)
+        return wording.NOTHING_REPORTED
+    return wording.summary_lines(
+        reported=[f"{s.label} ({s.value})" if s.value else s.label for s in result.present],
+        not_present=[s.label for s in result.negated],
+        therapy_label=result.therapy.label if result.therapy else None,
+        treatment_words=conversation.treatment_words,
+        timing=conversation.timing,
+        days_since_treatment=result.days_since_treatment,
+        advice=result.advice,
+    )

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from bot.knowledge import URGENCY_LEVELS, Knowledge, SideEffectList, Source, Symptom, Therapy, load_knowledge
+from bot.triage import wording
+from bot.triage.knowledge import URGENCY_LEVELS, Knowledge, SideEffectList, Source, Symptom, Therapy, load_knowledge
 
 UNCLEAR = "unclear"
 MAX_LISTS_QUOTED = 3
@@ -48,8 +49,12 @@ class TriagedSymptom:
 
     def as_dict(self) -> dict:
         result = {
-            "id": self.id, "label": self.label, "text": self.text, "negated": self.negated,
-            "groups": list(self.groups), "red_flag": self.red_flag,
+            "id": self.id,
+            "label": self.label,
+            "text": self.text,
+            "negated": self.negated,
+            "groups": list(self.groups),
+            "red_flag": self.red_flag,
         }
         if self.value is not None:
             result["value"] = self.value
@@ -94,12 +99,12 @@ class TriageResult:
         """What the documents say, with sources: the second part of the reply."""
         if not self.guidance:
             return ""
-        lines = ["What the documents say:"]
+        lines = [wording.GUIDANCE_HEADER]
         lines.extend(
-            f"- {line.text} (Source: {self.citations[line.source]})" if line.source else f"- {line.text}"
+            wording.guidance_line(line.text, self.citations[line.source] if line.source else None)
             for line in self.guidance
         )
-        return "\n".join(lines) + "\n\nOnly your care team can assess what is happening; please keep them informed."
+        return "\n".join(lines) + "\n\n" + wording.ONLY_THE_CARE_TEAM_ASSESSES
 
     @property
     def reply_text(self) -> str:
@@ -131,12 +136,11 @@ def highest_urgency(urgencies: Iterable[str]) -> str:
     return max(urgencies, key=urgency_rank, default="none")
 
 
-def _merge_reports(reports: Iterable[SymptomReport], knowledge: Knowledge) -> List[TriagedSymptom]:
-    """One entry per symptom: present if any mention is present (a missed symptom is worse)."""
+def merge_reports(reports: Iterable[SymptomReport]) -> List[SymptomReport]:
+    """One report per symptom, in the order first mentioned: present if any mention is present (a
+    missed symptom is worse), red flag or worse if any mention is, the first reading given."""
     merged: Dict[str, SymptomReport] = {}
     for report in reports:
-        if report.symptom_id not in knowledge.symptoms:
-            raise KeyError(f"unknown symptom id {report.symptom_id!r}")
         previous = merged.get(report.symptom_id)
         if previous is None:
             merged[report.symptom_id] = report
@@ -149,17 +153,31 @@ def _merge_reports(reports: Iterable[SymptomReport], knowledge: Knowledge) -> Li
             value=previous.value or report.value,
             worse=previous.worse or report.worse,
         )
+    return list(merged.values())
+
+
+def _triaged_symptoms(reports: Iterable[SymptomReport], knowledge: Knowledge) -> List[TriagedSymptom]:
     triaged = []
-    for report in merged.values():
+    for report in merge_reports(reports):
+        if report.symptom_id not in knowledge.symptoms:
+            raise KeyError(f"unknown symptom id {report.symptom_id!r}")
         symptom = knowledge.symptoms[report.symptom_id]
         red_flag = not report.negated and (report.red_flag or symptom.urgency == "emergency")
         urgency = "emergency" if red_flag else symptom.urgency
         if report.worse and not report.negated:
             urgency = highest_urgency([urgency, "urgent"])
-        triaged.append(TriagedSymptom(
-            id=symptom.id, label=symptom.label, text=report.text, negated=report.negated,
-            red_flag=red_flag, groups=symptom.groups, urgency=urgency, value=report.value,
-        ))
+        triaged.append(
+            TriagedSymptom(
+                id=symptom.id,
+                label=symptom.label,
+                text=report.text,
+                negated=report.negated,
+                red_flag=red_flag,
+                groups=symptom.groups,
+                urgency=urgency,
+                value=report.value,
+            )
+        )
     return triaged
 
 
@@ -171,19 +189,7 @@ def _list_rank(side_effect_list: SideEffectList, therapy: Optional[Therapy]) -> 
     return 2
 
 
-def _join_labels(labels: Sequence[str]) -> str:
-    if len(labels) == 1:
-        return labels[0]
-    return ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _listing_lines(
-    present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge
-) -> List[GuidanceLine]:
+def _listing_lines(present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge) -> List[GuidanceLine]:
     """One line for each document list that names the present symptoms, the most relevant first."""
     matched: Dict[str, Tuple[SideEffectList, List[Symptom], List[str]]] = {}
     for symptom in present:
@@ -210,48 +216,36 @@ def _listing_lines(
     lines = []
     for side_effect_list, symptoms, quotes in chosen[:MAX_LISTS_QUOTED]:
         labels = [s.label for s in symptoms]
-        verb = "is" if len(labels) == 1 else "are"
-        quoted = "; ".join(f"“{q}”" for q in quotes)
-        lines.append(GuidanceLine(
-            text=f"{_capitalised(_join_labels(labels))} {verb} listed among {side_effect_list.described_as}: {quoted}.",
-            source=side_effect_list.source,
-        ))
-        lines.extend(GuidanceLine(text=f"“{q}”", source=side_effect_list.source) for q in side_effect_list.guidance)
+        text = wording.listed_among(labels, side_effect_list.described_as, quotes)
+        lines.append(GuidanceLine(text=text, source=side_effect_list.source))
+        lines.extend(
+            GuidanceLine(text=wording.quoted(q), source=side_effect_list.source) for q in side_effect_list.guidance
+        )
     return lines
 
 
-def _silence_lines(
-    present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge
-) -> List[GuidanceLine]:
+def _silence_lines(present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge) -> List[GuidanceLine]:
     """Say where the documents are silent, rather than fill the gap."""
     lines = []
     unlisted = [s.label for s in present if not s.listings]
     if unlisted:
-        lines.append(GuidanceLine(
-            text=f"The documents I use do not cover {_join_labels(unlisted)}, so I cannot tell you what they say about it.",
-            source="",
-        ))
+        lines.append(GuidanceLine(text=wording.documents_do_not_cover(unlisted), source=""))
     if therapy is not None:
         listed = [s for s in present if s.listings]
         not_for_therapy = [
-            s.label for s in listed
-            if not any(l.list.is_about(therapy) and "any" not in l.list.applies_to for l in s.listings)
+            s.label
+            for s in listed
+            if not any(
+                item_list.list.is_about(therapy) and "any" not in item_list.list.applies_to for item_list in s.listings
+            )
         ]
-        missing = [l for l in knowledge.lists if l.missing and l.is_about(therapy)]
+        missing = [item_list for item_list in knowledge.lists if item_list.missing and item_list.is_about(therapy)]
         for side_effect_list in missing:
             source = knowledge.sources[side_effect_list.source]
-            lines.append(GuidanceLine(
-                text=(f"The {source.publisher} page on {therapy.label} introduces a list of side effects "
-                      f"(“{side_effect_list.quote}”), but the list is missing from the copy I have, so I "
-                      "cannot tell you what it includes."),
-                source=side_effect_list.source,
-            ))
+            text = wording.list_missing_from_copy(source.publisher, therapy.label, side_effect_list.quote)
+            lines.append(GuidanceLine(text=text, source=side_effect_list.source))
         if not_for_therapy and not missing:
-            lines.append(GuidanceLine(
-                text=(f"The documents I use do not list {_join_labels(not_for_therapy)} for "
-                      f"{therapy.label}; the lists that do name it are about other treatments."),
-                source="",
-            ))
+            lines.append(GuidanceLine(text=wording.not_listed_for_therapy(not_for_therapy, therapy.label), source=""))
     return lines
 
 
@@ -261,15 +255,17 @@ def _general_guidance(
     groups = {g for s in present for g in s.groups}
     targets = {"any"} if therapy is None else {therapy.id, therapy.kind}
     lines = []
-    report_advice = [g for g in knowledge.guidance if g.id.startswith("report_right_away") and targets & set(g.applies_to)]
+    report_advice = [
+        g for g in knowledge.guidance if g.id.startswith("report_right_away") and targets & set(g.applies_to)
+    ]
     if not report_advice:
         report_advice = [g for g in knowledge.guidance if g.id == "tell_team_immunotherapy"]
-    lines.extend(GuidanceLine(text=f"“{g.quote}”", source=g.source) for g in report_advice[:1])
+    lines.extend(GuidanceLine(text=wording.quoted(g.quote), source=g.source) for g in report_advice[:1])
     for g in knowledge.guidance:
         applies = therapy is None or targets & set(g.applies_to)
         if g.when_group and g.when_group in groups and applies:
             prefix = f"{g.context} " if g.context else ""
-            lines.append(GuidanceLine(text=f"{prefix}“{g.quote}”", source=g.source))
+            lines.append(GuidanceLine(text=prefix + wording.quoted(g.quote), source=g.source))
     return lines
 
 
@@ -287,20 +283,20 @@ def triage(
     """
     knowledge = knowledge or load_knowledge()
     therapy = knowledge.therapies.get(therapy_id) if therapy_id else None
-    symptoms = _merge_reports(reports, knowledge)
+    symptoms = _triaged_symptoms(reports, knowledge)
     # Red flags first, then by urgency, so that the most serious symptom leads every listing.
     symptoms.sort(key=lambda s: (s.negated, -urgency_rank(s.urgency)))
     present = [knowledge.symptoms[s.id] for s in symptoms if not s.negated]
 
     if not symptoms:
         urgency = "none"
-        advice = knowledge.urgency_advice["none" if temperatures else UNCLEAR]
+        advice = wording.URGENCY_ADVICE["none" if temperatures else UNCLEAR]
     else:
         urgency = highest_urgency(s.urgency for s in symptoms if not s.negated)
         present_groups = {g for s in symptoms if not s.negated for g in s.groups}
         if COMBINATIONS_AT_LEAST_URGENT <= present_groups:
             urgency = highest_urgency([urgency, "urgent"])
-        advice = knowledge.urgency_advice[urgency]
+        advice = wording.URGENCY_ADVICE[urgency]
 
     guidance: List[GuidanceLine] = []
     if present:
@@ -313,7 +309,13 @@ def triage(
             cited.append(knowledge.sources[line.source])
     citations = {s.id: s.citation() for s in cited}
     return TriageResult(
-        urgency=urgency, symptoms=tuple(symptoms), advice=advice, guidance=tuple(guidance),
-        sources=tuple(cited), therapy=therapy, days_since_treatment=days_since_treatment,
-        temperatures=tuple(temperatures), citations=citations,
+        urgency=urgency,
+        symptoms=tuple(symptoms),
+        advice=advice,
+        guidance=tuple(guidance),
+        sources=tuple(cited),
+        therapy=therapy,
+        days_since_treatment=days_since_treatment,
+        temperatures=tuple(temperatures),
+        citations=citations,
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
-from bot.extraction import Extraction
-from bot.knowledge import most_specific_therapy
-from bot.triage import SymptomReport
+from bot.triage.engine import SymptomReport
+from bot.triage.knowledge import most_specific_therapy
+from bot.triage.recognition.extractor import Extraction
 
 EXTRACTOR_NAME = "SymptomEntityExtractor"
 PRESENT, NEGATED = "present", "negated"
@@ -19,16 +19,30 @@ PRESENT, NEGATED = "present", "negated"
 
 def _entity(entity: str, value, start: int, end: int, **extra) -> dict:
     return {
-        "entity": entity, "value": value, "start": start, "end": end,
-        "confidence_entity": 1.0, "extractor": EXTRACTOR_NAME, **extra,
+        "entity": entity,
+        "value": value,
+        "start": start,
+        "end": end,
+        "confidence_entity": 1.0,
+        "extractor": EXTRACTOR_NAME,
+        **extra,
     }
 
 
 def extraction_to_entities(extraction: Extraction, urgency: Optional[str], text: str) -> List[dict]:
     """Entities for one message: symptoms (role present/negated), temperatures, therapy, timing."""
     entities = [
-        _entity("symptom", m.symptom_id, m.start, m.end, role=NEGATED if m.negated else PRESENT,
-                text=m.text, red_flag=m.red_flag, worse=m.worse, **({"reading": m.value} if m.value else {}))
+        _entity(
+            "symptom",
+            m.symptom_id,
+            m.start,
+            m.end,
+            role=NEGATED if m.negated else PRESENT,
+            text=m.text,
+            red_flag=m.red_flag,
+            worse=m.worse,
+            **({"reading": m.value} if m.value else {}),
+        )
         for m in extraction.mentions
     ]
     entities += [
@@ -63,11 +77,16 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
             continue
         kind = entity.get("entity")
         if kind == "symptom":
-            reports.append(SymptomReport(
-                symptom_id=entity["value"], negated=entity.get("role") == NEGATED,
-                red_flag=bool(entity.get("red_flag")), text=entity.get("text", ""),
-                value=entity.get("reading"), worse=bool(entity.get("worse")),
-            ))
+            reports.append(
+                SymptomReport(
+                    symptom_id=entity["value"],
+                    negated=entity.get("role") == NEGATED,
+                    red_flag=bool(entity.get("red_flag")),
+                    text=entity.get("text", ""),
+                    value=entity.get("reading"),
+                    worse=bool(entity.get("worse")),
+                )
+            )
         elif kind == "temperature":
             temperatures.append(entity["value"])
         elif kind == "therapy":
@@ -78,6 +97,9 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
             caregiver = entity["value"] == "caregiver"
     therapy = most_specific_therapy(therapy_ids)
     return ReportedInMessage(
-        reports=reports, therapy_id=therapy, days_since_treatment=days, caregiver=caregiver,
+        reports=reports,
+        therapy_id=therapy,
+        days_since_treatment=days,
+        caregiver=caregiver,
         temperatures=temperatures,
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional, Tuple
 
-from bot.knowledge import NOTHING_RECOGNISED, Knowledge, load_knowledge
-from bot.triage import TriageResult, urgency_rank
+from bot.triage import wording
+from bot.triage.engine import TriageResult, urgency_rank
+from bot.triage.knowledge import NOTHING_RECOGNISED, Knowledge, load_knowledge
 
 CAREGIVER_CHECKS, RELATED_SYMPTOMS, ANYTHING_ELSE = "caregiver_checks", "related_symptoms", "anything_else"
 # The caregiver-check slots' values (domain.yml).
@@ -31,10 +32,7 @@ class FollowUpQuestion:
         if self.kind != RELATED_SYMPTOMS:
             return None
         words = (knowledge or load_knowledge()).follow_up.asked_as
-        named = [words[s] for s in self.symptoms]
-        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-        return (f"Have you also noticed {listed}? Tell me about it, or about anything else you "
-                "have noticed, or say no if there is nothing more.")
+        return wording.related_symptoms_question([words[s] for s in self.symptoms])
 
 
 def related_symptoms(
@@ -71,12 +69,19 @@ def caregiver_checks_due(result: TriageResult, caregiver: bool, checks_offered: 
 
     Never in an emergency: then the one thing to do is call emergency services.
     """
-    return (caregiver and not checks_offered and result.urgency != "emergency"
-            and any(NERVOUS_SYSTEM_GROUP in s.groups for s in result.present))
+    return (
+        caregiver
+        and not checks_offered
+        and result.urgency != "emergency"
+        and any(NERVOUS_SYSTEM_GROUP in s.groups for s in result.present)
+    )
 
 
 def next_follow_up(
-    result: TriageResult, caregiver: bool, checks_offered: bool, already_asked: Iterable[str],
+    result: TriageResult,
+    caregiver: bool,
+    checks_offered: bool,
+    already_asked: Iterable[str],
     knowledge: Optional[Knowledge] = None,
 ) -> FollowUpQuestion:
     if caregiver_checks_due(result, caregiver, checks_offered):

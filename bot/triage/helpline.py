@@ -1,17 +1,15 @@
 """What a helpline agent needs: the structured triage, words to say, and a note for the call log.
 
-Plain Python. The words to say are the same safety advice the chat gives (the urgency's advice
-from the knowledge base), put to the caller, followed by what the documents say; the note
+Plain Python. The words to say are the same safety advice the chat gives (the urgency's advice,
+bot/triage/wording.py), put to the caller, followed by what the documents say; the note
 records what was reported, what was denied, therapy and timing, the urgency and the advice given.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, List
-
-from bot.conversation import accumulate, triage_reported
-from bot.entities import ReportedInMessage
-from bot.triage import TriageResult, TriagedSymptom
+from bot.triage import wording
+from bot.triage.conversation import Conversation
+from bot.triage.engine import TriagedSymptom, TriageResult
 
 
 def _described(symptom: TriagedSymptom) -> str:
@@ -22,51 +20,37 @@ def _described(symptom: TriagedSymptom) -> str:
     return symptom.label
 
 
-def _listed(items: List[str]) -> str:
-    if not items:
-        return "none"
-    return ", ".join(items)
-
-
 def script(result: TriageResult) -> str:
     """What the agent can say to the caller: the advice first, then what the documents say."""
-    parts = []
-    if result.present:
-        parts.append(f"You have told me about: {_listed([s.label for s in result.present])}.")
-    parts.append(result.advice)
     listing = next((g for g in result.guidance if " listed among " in g.text), None)
-    if listing:
-        parts.append(f"The patient-education documents say: {listing.text.rstrip('.')} ({result.citations[listing.source]}).")
-    return " ".join(parts)
+    return wording.agent_script(
+        [s.label for s in result.present],
+        result.advice,
+        listing.text if listing else None,
+        result.citations[listing.source] if listing else "",
+    )
 
 
-def summary(result: TriageResult, reported: ReportedInMessage) -> str:
+def summary(result: TriageResult, caregiver: bool) -> str:
     """One paragraph for the call log."""
-    who = "Caregiver" if reported.caregiver else "Caller"
-    sentences = [f"{who} reports: {_listed([_described(s) for s in result.present])}."]
-    if result.negated:
-        sentences.append(f"Denies: {_listed([s.label for s in result.negated])}.")
-    readings = [t for t in result.temperatures if not any(s.value == t for s in result.present)]
-    if readings:
-        sentences.append(f"Temperature readings: {_listed(readings)}.")
-    therapy = result.therapy.label if result.therapy else "not stated"
-    sentences.append(f"Therapy: {therapy}.")
-    if result.days_since_treatment is not None:
-        sentences.append(f"Days since treatment: {result.days_since_treatment}.")
-    red_flags = [s.label for s in result.present if s.red_flag]
-    if red_flags:
-        sentences.append(f"Red flags: {_listed(red_flags)}.")
-    sentences.append(f"Urgency: {result.urgency}.")
-    sentences.append(f"Advice given: {result.advice}")
-    if result.sources:
-        sentences.append("Sources: " + "; ".join(s.citation() for s in result.sources) + ".")
-    return " ".join(sentences)
+    return wording.call_log_note(
+        caregiver=caregiver,
+        reported=[_described(s) for s in result.present],
+        denied=[s.label for s in result.negated],
+        readings=[t for t in result.temperatures if not any(s.value == t for s in result.present)],
+        therapy_label=result.therapy.label if result.therapy else None,
+        days_since_treatment=result.days_since_treatment,
+        red_flags=[s.label for s in result.present if s.red_flag],
+        urgency=result.urgency,
+        advice=result.advice,
+        source_citations=[s.citation() for s in result.sources],
+    )
 
 
-def agent_assist_response(conversation_id: str, turns: Iterable[Iterable[dict]]) -> dict:
-    """The agent-assist API's answer for a call so far, each turn given as its entities."""
-    reported = accumulate(turns)
-    result = triage_reported(reported)
+def agent_assist_response(conversation_id: str, conversation: Conversation) -> dict:
+    """The agent-assist API's answer for a call so far: the same triage as the chat's."""
+    result = conversation.result
+    caregiver = conversation.reported.caregiver
     body = result.as_dict()
     return {
         "conversation_id": conversation_id,
@@ -75,11 +59,11 @@ def agent_assist_response(conversation_id: str, turns: Iterable[Iterable[dict]])
         "guidance": body["guidance"],
         "sources": body["sources"],
         "script": script(result),
-        "summary": summary(result, reported),
+        "summary": summary(result, caregiver),
         "groups": body["groups"],
         "advice": result.advice,
         "therapy": body["therapy"],
         "days_since_treatment": result.days_since_treatment,
         "temperatures": body["temperatures"],
-        "caregiver": reported.caregiver,
+        "caregiver": caregiver,
     }

@@ -11,26 +11,23 @@ listens, for the "action server down" case.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-for path in (HERE, HERE.parents[1]):  # this folder (e2e_support) and the repository root (bot)
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-from e2e_support import (  # noqa: E402
-    MODEL, REPO_ROOT, SCREENSHOTS, RasaStack, SocketChat, StartupError, start_chromium, start_stack,
-)
+from bot import REPO_ROOT
+from ops.stack import MODEL, StartupError
+from tests.support.browser import SCREENSHOTS, start_chromium
+from tests.support.socketio_chat import SocketChat
+from tests.support.stack import RasaStack, start_stack
 
 
 def _started(tmp_path_factory: pytest.TempPathFactory, with_action_server: bool) -> Iterator[RasaStack]:
     if not MODEL.exists():
-        pytest.fail(f"{MODEL.relative_to(REPO_ROOT)} is missing: run `make train` before the end-to-end tests.",
-                    pytrace=False)
+        pytest.fail(
+            f"{MODEL.relative_to(REPO_ROOT)} is missing: run `make train` before the end-to-end tests.", pytrace=False
+        )
     log_dir = tmp_path_factory.mktemp("e2e-logs-with-actions" if with_action_server else "e2e-logs-actions-down")
     try:
         stack = start_stack(log_dir, with_action_server=with_action_server)
@@ -59,6 +56,7 @@ def send(stack: RasaStack) -> Callable[[str, str], List[dict]]:
 
 # ------------------------------------------------------------------------------------ socket.io
 
+
 @pytest.fixture
 def socket_chat(stack: RasaStack) -> Iterator[Callable[..., SocketChat]]:
     """Open socket.io conversations with the session stack (`socket_chat()`); closed after the test."""
@@ -75,6 +73,7 @@ def socket_chat(stack: RasaStack) -> Iterator[Callable[..., SocketChat]]:
 
 
 # ------------------------------------------------------------------------------------ browser
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from e2e_support import Conversation, advice_urgency, names_care_team, present_ids, texts, triage_payload
+from tests.support.replies import Conversation, advice_urgency, names_care_team, present_ids, texts, triage_payload
 
 
 @pytest.fixture
@@ -52,7 +52,8 @@ def test_conversation_goes_on_after_the_failed_action(chat):
 def test_the_failed_action_is_logged_and_readiness_names_the_action_server(chat, stack_without_actions):
     chat.say("I have a fever of 39")
     assert "ERROR    rasa.core.actions.action  - Failed to run custom action 'action_triage_symptoms'" in (
-        stack_without_actions.rasa_log())
+        stack_without_actions.rasa_log()
+    )
     answer = requests.get(stack_without_actions.url + "/webhooks/health/ready", timeout=10)
     assert answer.status_code == 503, answer.text
     checks = answer.json()["checks"]

@@ -7,8 +7,10 @@ import uuid
 import pytest
 import requests
 
-from bot.safety import find_unsafe_phrases
-from e2e_support import E2E_AGENT_TOKEN, REPO_ROOT
+from bot import REPO_ROOT
+from bot.triage.reply_audit import find_unsafe_phrases
+from tests.support.replies import triage_payload
+from tests.support.stack import E2E_AGENT_TOKEN, new_sender
 
 PATH = "/webhooks/agent_assist/triage"
 SCHEMATHESIS = REPO_ROOT / ".venv-tools" / "bin" / "schemathesis"
@@ -60,7 +62,10 @@ def test_a_call_adds_up_over_several_requests(stack):
     assert first["conversation_id"] == second["conversation_id"] == conversation
     assert second["urgency"] == "urgent"
     assert {(s["id"], s["negated"]) for s in third["symptoms"]} >= {
-        ("fever", False), ("trouble_speaking", False), ("seizure", True)}
+        ("fever", False),
+        ("trouble_speaking", False),
+        ("seizure", True),
+    }
     assert third["therapy"] == "ciltacabtagene_autoleucel" and third["days_since_treatment"] == 3
     assert "Denies: seizure." in third["summary"]
     other = post(stack, {"text": "bit of a rash", "conversation_id": call_id()}).json()
@@ -74,16 +79,19 @@ def test_a_red_flag_is_an_emergency_with_emergency_services_first(stack):
     assert len(answer["conversation_id"]) == 32  # a new call was opened
 
 
-@pytest.mark.parametrize("raw,error", [
-    (b"{not json", "valid JSON"),
-    (b"\xff\xfe\x00", "valid JSON"),
-    (b"[1, 2]", "JSON object"),
-    (b'{"conversation_id": "x"}', "'text' is required"),
-    (b'{"text": 42}', "'text' is required"),
-    (b'{"text": "   "}', "must not be empty"),
-    (json.dumps({"text": "headache " * 200}).encode(), "at most 1000 characters"),
-    (b'{"text": "fever", "conversation_id": "../../etc"}', "conversation_id"),
-])
+@pytest.mark.parametrize(
+    "raw,error",
+    [
+        (b"{not json", "valid JSON"),
+        (b"\xff\xfe\x00", "valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"conversation_id": "x"}', "'text' is required"),
+        (b'{"text": 42}', "'text' is required"),
+        (b'{"text": "   "}', "must not be empty"),
+        (json.dumps({"text": "headache " * 200}).encode(), "at most 1000 characters"),
+        (b'{"text": "fever", "conversation_id": "../../etc"}', "conversation_id"),
+    ],
+)
 def test_bad_requests_get_a_clear_400(stack, raw, error):
     reply = post(stack, None, raw=raw)
     assert reply.status_code == 400
@@ -125,11 +133,57 @@ def test_schemathesis_finds_no_problem_in_the_live_api(stack):
     """
     assert SCHEMATHESIS.exists(), "run `make tools` first"
     result = subprocess.run(
-        [str(SCHEMATHESIS), "run", str(OPENAPI), "--url", stack.url + "/webhooks/agent_assist",
-         "-H", f"Authorization: Bearer {E2E_AGENT_TOKEN}", "--checks", "all",
-         "--exclude-checks", "unsupported_method", "--max-examples", "100", "--no-color"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+        [
+            str(SCHEMATHESIS),
+            "run",
+            str(OPENAPI),
+            "--url",
+            stack.url + "/webhooks/agent_assist",
+            "-H",
+            f"Authorization: Bearer {E2E_AGENT_TOKEN}",
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "unsupported_method",
+            "--max-examples",
+            "100",
+            "--no-color",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     report = result.stdout[-4000:] + result.stderr[-2000:]
     print(report)
     assert result.returncode == 0, report
+
+
+def test_the_agent_and_the_chat_add_up_the_same_call_the_same_way(stack):
+    """A form answer (the treatment) and a caregiver check answered "yes" count for both."""
+    # The checks taken up; naming things: yes (trouble speaking), the other three: no.
+    turns = [
+        "my husband seems a bit confused",
+        "kymriah",
+        "6 days ago",
+        "yes",
+        "no",
+        "yes",
+        "no",
+        "no",
+        "he also has a headache",
+    ]
+    sender, conversation = new_sender("agree"), call_id()
+    for text in turns:
+        chat = stack.send(sender, text)
+        agent = post(stack, {"text": text, "conversation_id": conversation})
+        assert agent.status_code == 200, agent.text
+    chat_triage, agent_triage = triage_payload(chat), agent.json()
+
+    def shape(triage):
+        symptoms = sorted((s["id"], s["negated"]) for s in triage["symptoms"])
+        return triage["urgency"], symptoms, triage["therapy"], triage["days_since_treatment"]
+
+    assert shape(chat_triage) == shape(agent_triage)
+    assert chat_triage["therapy"] == "tisagenlecleucel" and chat_triage["days_since_treatment"] == 6
+    assert ("trouble_speaking", False) in shape(agent_triage)[1], "the check answered yes is missing"

@@ -16,10 +16,19 @@ from typing import Callable, List, Optional
 import pytest
 import requests
 
-from e2e_support import (
-    RasaStack, SocketChat, advice_urgency, asks_a_question, names_care_team, new_sender, plain_messages, post_json, post_raw,
-    present_ids, question_asked, response_texts, responses_sent, texts, triage_payload,
+from tests.support.raw_rest import post_json, post_raw
+from tests.support.replies import (
+    advice_urgency,
+    asks_a_question,
+    names_care_team,
+    present_ids,
+    response_texts,
+    responses_sent,
+    texts,
+    triage_payload,
 )
+from tests.support.socketio_chat import SocketChat, plain_messages
+from tests.support.stack import RasaStack, new_sender
 
 CHANNELS = ["rest", "socketio"]
 LIMIT = 1000
@@ -53,6 +62,7 @@ def assert_emergency_line(text: str) -> None:
 
 
 # ------------------------------------------------------------------------------ both channels
+
 
 class Chat:
     """One conversation over one channel; replies come back with plain texts (no tel: links)."""
@@ -101,8 +111,9 @@ def test_over_long_message_names_the_limit_and_is_not_read(chat):
     assert "have not read it" in text and "shorter parts" in text, f"the reply does not say it was not read: {text!r}"
     assert names_care_team(text), text
     assert_emergency_line(text)
-    assert advice_urgency(messages) is None and triage_payload(messages) is None, \
+    assert advice_urgency(messages) is None and triage_payload(messages) is None, (
         f"part of an over-long message was answered as if read: {texts(messages)}"
+    )
 
 
 def test_message_of_exactly_the_limit_is_read(chat):
@@ -137,15 +148,17 @@ def test_injected_intent_with_entities_is_read_as_a_seizure(chat):
         payload = triage_payload(messages)
         assert payload and payload["urgency"] == "emergency" and "seizure" in present_ids(payload), payload
     else:
-        assert raw[0].get("metadata") == {"customCss": {"style": "class", "css": "triage-emergency"}}, \
+        assert raw[0].get("metadata") == {"customCss": {"style": "class", "css": "triage-emergency"}}, (
             f"the emergency advice is not marked for the widget: {raw[0]}"
+        )
 
 
 def test_bare_injected_intent_gets_a_normal_reply(chat):
     messages = chat.say("/greet")
     names = responses_sent(messages)
-    assert names and all(n.startswith("utter_") for n in names), \
+    assert names and all(n.startswith("utter_") for n in names), (
         f"'/greet' did not get one of the bot's responses: {texts(messages)}"
+    )
     assert not any("something went wrong" in t for t in texts(messages)), texts(messages)
     # The conversation goes on normally afterwards.
     assert advice_urgency(chat.report("I feel dizzy")) == "urgent"
@@ -180,11 +193,13 @@ def test_flood_is_limited_and_the_conversation_survives(chat):
         received = plain_messages(chat.socket.collect(until=all_answered, timeout=FLOOD_BACKLOG_TIMEOUT_S))
         sent = texts(received)
         advice = [advice_urgency([{"text": t}]) for t in sent if advice_urgency([{"text": t}]) is not None]
-        outcomes = (["too fast"] * sum("sending messages faster than I can answer" in t for t in sent)
-                    + ["answered"] * len(advice))
+        outcomes = ["too fast"] * sum("sending messages faster than I can answer" in t for t in sent) + [
+            "answered"
+        ] * len(advice)
         assert set(advice) <= {"urgent"}, f"a flood report got other advice than urgent: {advice}"
         too_fast = next((t for t in sent if "sending messages faster" in t), "")
     else:
+
         def post(_: int) -> List[dict]:
             response = post_json(chat.stack.url, {"sender": chat.sender, "message": message})
             assert response.status_code == 200, f"flood message answered {response.status_code}: {response.text[:300]}"
@@ -210,8 +225,9 @@ def test_flood_is_limited_and_the_conversation_survives(chat):
     # The tracker kept the conversation: "not sure" answers the treatment question asked before
     # the wait, so the next treatment question follows.
     messages = chat.say("not sure")
-    assert ASK_TIMING in texts(messages), \
+    assert ASK_TIMING in texts(messages), (
         f"'not sure' after the flood was not read as the answer to the treatment question: {texts(messages)}"
+    )
     messages = chat.report("I feel confused")
     assert advice_urgency(messages) == "urgent", f"no normal answer after the flood: {texts(messages)}"
 
@@ -237,25 +253,33 @@ def test_rest_missing_message_is_a_400_with_an_error(stack):
     _assert_json_error(post_json(stack.url, {"sender": new_sender("bad-rest")}), "'message'")
 
 
-@pytest.mark.parametrize("body,expected", [
-    (b'[{"sender": "x", "message": "hello"}]', "JSON object"),
-    (b'"hello"', "JSON object"),
-    (b"", "JSON object"),
-    (b'{"sender": "x", "message": "hello"', "valid JSON"),
-    (b"{sender: x}", "valid JSON"),
-    (b'{"sender": "x", "message": "I feel \xff\xfe dizzy"}', "UTF-8"),
-], ids=["list", "string", "empty", "truncated", "not-json", "invalid-utf8"])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        (b'[{"sender": "x", "message": "hello"}]', "JSON object"),
+        (b'"hello"', "JSON object"),
+        (b"", "JSON object"),
+        (b'{"sender": "x", "message": "hello"', "valid JSON"),
+        (b"{sender: x}", "valid JSON"),
+        (b'{"sender": "x", "message": "I feel \xff\xfe dizzy"}', "UTF-8"),
+    ],
+    ids=["list", "string", "empty", "truncated", "not-json", "invalid-utf8"],
+)
 def test_rest_malformed_body_is_a_400_with_an_error(stack, body, expected):
     _assert_json_error(post_raw(stack.url, body), expected)
 
 
-@pytest.mark.parametrize("body", [
-    {"message": "my husband had a seizure"},
-    {"sender": "", "message": "my husband had a seizure"},
-    {"sender": "   ", "message": "my husband had a seizure"},
-    {"sender": None, "message": "my husband had a seizure"},
-    {"sender": ["me"], "message": "my husband had a seizure"},
-], ids=["missing", "empty", "blank", "null", "list"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "my husband had a seizure"},
+        {"sender": "", "message": "my husband had a seizure"},
+        {"sender": "   ", "message": "my husband had a seizure"},
+        {"sender": None, "message": "my husband had a seizure"},
+        {"sender": ["me"], "message": "my husband had a seizure"},
+    ],
+    ids=["missing", "empty", "blank", "null", "list"],
+)
 def test_rest_missing_sender_is_a_400_with_an_error(stack, body):
     _assert_json_error(post_json(stack.url, body), "'sender'")
 
@@ -270,17 +294,22 @@ def _assert_json_error(response, expected: str) -> None:
 
 # ------------------------------------------------------------------------------ socket.io only
 
+
 @pytest.mark.parametrize("message", NOT_TEXT, ids=["int", "float", "bool", "list", "object", "null"])
 def test_socket_non_text_message_gets_a_text_only_answer(socket_chat, message):
     _assert_not_text_answer(socket_chat().say(message))
 
 
-@pytest.mark.parametrize("data", [
-    {"session_id": "ignored"},  # no message at all
-    "my husband had a seizure",
-    ["my husband had a seizure"],
-    42,
-], ids=["no-message", "string", "list", "number"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"session_id": "ignored"},  # no message at all
+        "my husband had a seizure",
+        ["my husband had a seizure"],
+        42,
+    ],
+    ids=["no-message", "string", "list", "number"],
+)
 def test_socket_malformed_event_gets_a_text_only_answer(socket_chat, data):
     chat = socket_chat()
     if isinstance(data, dict):
@@ -304,6 +333,7 @@ def test_socket_message_without_a_session_id_is_answered(socket_chat):
 
 # ------------------------------------------------------------------------------ still alive
 
+
 def test_server_answers_normally_after_all_bad_input(chat):
     """Last in this module: after everything above, a normal report gets a normal reply."""
     assert all(s.running for s in chat.stack.servers), chat.stack.logs()
@@ -315,11 +345,14 @@ def test_server_answers_normally_after_all_bad_input(chat):
 
 
 def test_a_client_that_hangs_up_mid_turn_leaves_no_words_in_the_log(stack):
-    """Sanic cancels the turn; Rasa's REST channel logs that at ERROR with the text (bot/log_redaction.py)."""
+    """Sanic cancels the turn; Rasa's REST channel logs that at ERROR with the text (bot/server/log_redaction.py)."""
     marker = f"zebracrossing{uuid.uuid4().hex[:8]}"
     with pytest.raises(requests.Timeout):
-        requests.post(stack.url + "/webhooks/rest/webhook", timeout=0.05,
-                      json={"sender": f"hangup-{marker}", "message": f"{marker} had a seizure"})
+        requests.post(
+            stack.url + "/webhooks/rest/webhook",
+            timeout=0.05,
+            json={"sender": f"hangup-{marker}", "message": f"{marker} had a seizure"},
+        )
     deadline = time.monotonic() + 20
     while "rest.message.received.timeout" not in stack.rasa_log() and time.monotonic() < deadline:
         time.sleep(0.5)

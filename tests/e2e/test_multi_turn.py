@@ -3,9 +3,16 @@ urgency that never goes down, a summary at the end, a person asked for, another 
 
 import re
 
-from e2e_support import (
-    advice_urgency, names_care_team, new_sender, present_ids, question_asked, texts, triage_payload, unsafe_phrases,
+from tests.support.replies import (
+    advice_urgency,
+    names_care_team,
+    present_ids,
+    question_asked,
+    texts,
+    triage_payload,
+    unsafe_phrases,
 )
+from tests.support.stack import new_sender
 
 
 def test_a_caregivers_report_over_three_messages(stack):
@@ -65,14 +72,19 @@ def test_caregiver_checks_any_change_is_urgent_and_counts(stack):
     first = texts(stack.send(sender, "yes"))
     assert first[-1].startswith("Compared with how they usually are"), first
     after_change = texts(stack.send(sender, "yes"))
-    assert after_change[-1].startswith("Thank you. A change like that is a reason to contact the care team"), after_change
+    assert after_change[-1].startswith("Thank you. A change like that is a reason to contact the care team"), (
+        after_change
+    )
     stack.send(sender, "no")
     stack.send(sender, "no")
     result = texts(stack.send(sender, "yes"))
     assert question_asked(result[-1]), result
-    assert any(t.startswith("You told me about a change in how they think") and names_care_team(t) for t in result), result
-    assert not re.search(r"score|out of|\b[0-4] ?/ ?4\b|\bgrade", " ".join(result), re.IGNORECASE), \
+    assert any(t.startswith("You told me about a change in how they think") and names_care_team(t) for t in result), (
+        result
+    )
+    assert not re.search(r"score|out of|\b[0-4] ?/ ?4\b|\bgrade", " ".join(result), re.IGNORECASE), (
         f"the checks must never give a count, score or grade: {result}"
+    )
     summary = texts(stack.send(sender, "no"))[0]
     assert "- Reported: confusion, trouble speaking." in summary, summary
 
@@ -93,8 +105,10 @@ def test_urgency_never_goes_down(stack):
     stack.send(sender, "temp is 38.7")
     messages = stack.send(sender, "also a bit constipated")
     assert advice_urgency(messages) == "routine"  # this message's own advice comes first
-    assert any(t.startswith("Together with what you told me earlier (fever): Please contact your care team right away")
-               for t in texts(messages)), texts(messages)
+    assert any(
+        t.startswith("Together with what you told me earlier (fever): Please contact your care team right away")
+        for t in texts(messages)
+    ), texts(messages)
     assert triage_payload(messages)["urgency"] == "urgent"
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import requests
 
-from e2e_support import E2E_AGENT_TOKEN, Conversation, RasaStack, new_sender, present_ids, question_asked, texts
+from tests.support.replies import Conversation, present_ids, question_asked, texts
+from tests.support.stack import E2E_AGENT_TOKEN, RasaStack, new_sender
 
 READY_PATH = "/webhooks/health/ready"
 LIVE_PATH = "/webhooks/health/live"
@@ -22,8 +23,12 @@ AGENT_ASSIST_PATH = "/webhooks/agent_assist/triage"
 
 
 def agent_assist(stack: RasaStack, text: str, call: str) -> requests.Response:
-    return requests.post(stack.url + AGENT_ASSIST_PATH, json={"text": text, "conversation_id": call},
-                         headers={"Authorization": f"Bearer {E2E_AGENT_TOKEN}"}, timeout=60)
+    return requests.post(
+        stack.url + AGENT_ASSIST_PATH,
+        json={"text": text, "conversation_id": call},
+        headers={"Authorization": f"Bearer {E2E_AGENT_TOKEN}"},
+        timeout=60,
+    )
 
 
 def ready(stack: RasaStack) -> requests.Response:
@@ -42,21 +47,29 @@ def test_the_health_endpoints_say_live_and_ready(stack):
     assert answer.status_code == 200, answer.text
     assert answer.elapsed.total_seconds() < 1, answer.elapsed
     assert {name: check["ok"] for name, check in answer.json()["checks"].items()} == {
-        "model": True, "action_server": True, "tracker_store": True, "lock_store": True}
+        "model": True,
+        "action_server": True,
+        "tracker_store": True,
+        "lock_store": True,
+    }
 
 
 def stored_user_messages(database: Path, sender: str) -> int:
     with sqlite3.connect(database) as connection:
-        return connection.execute("SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
-                                  (sender,)).fetchone()[0]
+        return connection.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchone()[0]
 
 
 def test_a_message_sent_again_with_its_id_is_answered_the_same_and_stored_once(stack):
     sender = new_sender("resend")
 
     def send(text: str, message_id: str) -> list:
-        answer = requests.post(stack.url + "/webhooks/rest/webhook", timeout=60,
-                               json={"sender": sender, "message": text, "message_id": message_id})
+        answer = requests.post(
+            stack.url + "/webhooks/rest/webhook",
+            timeout=60,
+            json={"sender": sender, "message": text, "message_id": message_id},
+        )
         assert answer.status_code == 200, answer.text
         return texts(answer.json())
 
@@ -107,7 +120,8 @@ def test_a_database_outage_is_loud_safe_and_recovers_without_a_restart(stack):
     try:
         emergency = texts(chat.say("my husband had a seizure"))
         assert len(emergency) == 1 and emergency[0].startswith(
-            "Your message mentions something that may be an emergency. Call emergency services now"), emergency
+            "Your message mentions something that may be an emergency. Call emergency services now"
+        ), emergency
         failure = texts(chat.say("skip"))
         assert len(failure) == 1 and "contact your care team right away" in failure[0] and "911" in failure[0], failure
 
@@ -122,7 +136,7 @@ def test_a_database_outage_is_loud_safe_and_recovers_without_a_restart(stack):
         aside.rename(stack.database)
 
     log = stack.rasa_log()
-    assert "ERROR    bot.persistence  - The tracker store (sqlite) is UNAVAILABLE" in log
+    assert "ERROR    bot.server.stores.tracker_store  - The tracker store (sqlite) is UNAVAILABLE" in log
     assert "Falling back to use the 'InMemoryTrackerStore'" not in log
 
     # Back without a restart: the same form goes on, with what was stored before the outage.

@@ -1,4 +1,4 @@
-"""Every vignette in tests/vignettes/vignettes.yml through the full stack, over REST.
+"""Every vignette in tests/data/vignettes/vignettes.yml through the full stack, over REST.
 
 One fresh conversation per vignette. The triage is read from the bot's structured payload
 (action_triage_symptoms) and from the advice it sent (utter_symptom_advice). The run writes
@@ -14,10 +14,23 @@ from typing import List, Optional
 import pytest
 import yaml
 
-from e2e_support import (
-    REPO_ROOT, UNCLEAR, advice_by_text, advice_urgency, celsius_from_value, names_care_team, negated_ids,
-    new_sender, present_ids, responses_sent, symptom, texts, triage_payload, unsafe_phrases, urgency_rank,
+from bot import REPO_ROOT
+from tests.support.replies import (
+    UNCLEAR,
+    advice_by_text,
+    advice_urgency,
+    celsius_from_value,
+    names_care_team,
+    negated_ids,
+    present_ids,
+    responses_sent,
+    symptom,
+    texts,
+    triage_payload,
+    unsafe_phrases,
+    urgency_rank,
 )
+from tests.support.stack import new_sender
 
 SYMPTOM_RECALL_MIN = 0.9
 NEGATION_ACCURACY_MIN = 0.9
@@ -25,8 +38,8 @@ CARE_TEAM_COVERAGE_MIN = 1.0
 FEVER_CELSIUS = 38.0
 TEMPERATURE_TOLERANCE_C = 0.05
 
-VIGNETTES_PATH = REPO_ROOT / "tests" / "vignettes" / "vignettes.yml"
-CONVERSATIONS_PATH = REPO_ROOT / "tests" / "vignettes" / "conversations.yml"
+VIGNETTES_PATH = REPO_ROOT / "tests" / "data" / "vignettes" / "vignettes.yml"
+CONVERSATIONS_PATH = REPO_ROOT / "tests" / "data" / "vignettes" / "conversations.yml"
 REPORT_PATH = REPO_ROOT / "reports" / "vignettes.md"
 
 
@@ -35,8 +48,8 @@ class Outcome:
     vignette: dict
     messages: List[dict]
     payload: Optional[dict]
-    advice: Optional[str]          # urgency of the utter_symptom_advice variation sent, if any
-    actual: str                    # the urgency the person was given (unclear counts as urgent)
+    advice: Optional[str]  # urgency of the utter_symptom_advice variation sent, if any
+    actual: str  # the urgency the person was given (unclear counts as urgent)
     found_present: List[str]
     found_negated: List[str]
     temperature_ok: Optional[bool]  # None when the vignette gives no temperature
@@ -132,10 +145,17 @@ def _run(send, vignette: dict, advice_texts: dict) -> Outcome:
     actual = _actual_urgency(payload, advice, notes, messages)
     temperature_ok, temperature_note = _temperature(vignette, payload)
     return Outcome(
-        vignette=vignette, messages=messages, payload=payload, advice=advice, actual=actual,
-        found_present=present_ids(payload), found_negated=negated_ids(payload),
-        temperature_ok=temperature_ok, temperature_note=temperature_note,
-        care_team=any(names_care_team(t) for t in texts(messages)), unsafe=unsafe_phrases(messages),
+        vignette=vignette,
+        messages=messages,
+        payload=payload,
+        advice=advice,
+        actual=actual,
+        found_present=present_ids(payload),
+        found_negated=negated_ids(payload),
+        temperature_ok=temperature_ok,
+        temperature_note=temperature_note,
+        care_team=any(names_care_team(t) for t in texts(messages)),
+        unsafe=unsafe_phrases(messages),
         notes=notes,
     )
 
@@ -203,9 +223,11 @@ def _percent(value: float) -> str:
 
 
 def _triage_line(o: Outcome) -> str:
-    return (f"`{o.id}`: \"{o.text}\": expected {o.expected}, got {o.actual}"
-            + (f" (advice: {o.advice})" if o.advice and o.advice != o.actual else "")
-            + (f"; {'; '.join(o.notes)}" if o.notes else ""))
+    return (
+        f'`{o.id}`: "{o.text}": expected {o.expected}, got {o.actual}'
+        + (f" (advice: {o.advice})" if o.advice and o.advice != o.actual else "")
+        + (f"; {'; '.join(o.notes)}" if o.notes else "")
+    )
 
 
 def _report(figures: Figures) -> str:
@@ -216,7 +238,7 @@ def _report(figures: Figures) -> str:
         "",
         f"Vignettes from `{VIGNETTES_PATH.relative_to(REPO_ROOT)}`, each sent over REST to the full stack "
         "(Rasa + action server) in a fresh conversation. Urgency: none < routine < urgent < emergency; "
-        "when no symptom is recognised the bot sends the \"unclear\" advice, which counts as urgent.",
+        'when no symptom is recognised the bot sends the "unclear" advice, which counts as urgent.',
         "",
         "| figure | value | gate |",
         "|---|---|---|",
@@ -225,13 +247,14 @@ def _report(figures: Figures) -> str:
         f"/{len(f.emergencies)} = {_percent(f.red_flag_recall)} | every red flag must be emergency |",
         f"| under-triage (lower than expected) | {len(f.under_triaged)} | fails on red flags |",
         f"| over-triage (higher than expected) | {len(f.over_triaged)} | reported |",
-        f"| symptom recall (expected present ids found) | {f.expected_present - sum(len(o.missing_present) for o in f.outcomes)}"
+        "| symptom recall (expected present ids found) | "
+        f"{f.expected_present - sum(len(o.missing_present) for o in f.outcomes)}"
         f"/{f.expected_present} = {_percent(f.symptom_recall)} | >= {_percent(SYMPTOM_RECALL_MIN)} |",
         f"| negation accuracy (expected negated ids reported negated) | "
         f"{f.expected_negated - sum(len(o.missing_negated) for o in f.outcomes)}/{f.expected_negated} = "
         f"{_percent(f.negation_accuracy)} | >= {_percent(NEGATION_ACCURACY_MIN)} |",
         f"| temperature (vignettes giving one) | {temperature_ok}/{len(f.temperature_checked)} | reported |",
-        f"| care-team coverage (replies naming \"care team\") | {sum(o.care_team for o in f.outcomes)}"
+        f'| care-team coverage (replies naming "care team") | {sum(o.care_team for o in f.outcomes)}'
         f"/{len(f.outcomes)} = {_percent(f.care_team_coverage)} | >= {_percent(CARE_TEAM_COVERAGE_MIN)} |",
         f"| replies with unsafe phrases | {len(f.unsafe)} | must be 0 |",
         "",
@@ -245,21 +268,37 @@ def _report(figures: Figures) -> str:
     section("Under-triaged red flags", [_triage_line(o) for o in f.under_triaged_red_flags])
     section("Under-triaged", [_triage_line(o) for o in f.under_triaged])
     section("Over-triaged", [_triage_line(o) for o in f.over_triaged])
-    section("Missed symptoms", [
-        f"`{o.id}`: \"{o.text}\": missing {o.missing_present}, found present {o.found_present}"
-        for o in f.outcomes if o.missing_present])
-    section("Missed negations", [
-        f"`{o.id}`: \"{o.text}\": missing {o.missing_negated}, found negated {o.found_negated}"
-        + ("" if o.payload is not None else " (no triage payload: the message was not handled as a symptom report)")
-        for o in f.outcomes if o.missing_negated])
-    section("Extra present symptoms (reported, not scored)", [
-        f"`{o.id}`: \"{o.text}\": {o.extra_present}" for o in f.outcomes if o.extra_present])
-    section("Temperature mismatches", [
-        f"`{o.id}`: \"{o.text}\": {o.temperature_note}" for o in f.temperature_checked if not o.temperature_ok])
-    section("Replies not naming the care team", [
-        f"`{o.id}`: \"{o.text}\": {texts(o.messages)}" for o in f.outcomes if not o.care_team])
-    section("Unsafe phrases", [f"`{o.id}`: \"{o.text}\": {o.unsafe}" for o in f.unsafe])
-    section("Other notes", [f"`{o.id}`: \"{o.text}\": {'; '.join(o.notes)}" for o in f.outcomes if o.notes])
+    section(
+        "Missed symptoms",
+        [
+            f'`{o.id}`: "{o.text}": missing {o.missing_present}, found present {o.found_present}'
+            for o in f.outcomes
+            if o.missing_present
+        ],
+    )
+    section(
+        "Missed negations",
+        [
+            f'`{o.id}`: "{o.text}": missing {o.missing_negated}, found negated {o.found_negated}'
+            + ("" if o.payload is not None else " (no triage payload: the message was not handled as a symptom report)")
+            for o in f.outcomes
+            if o.missing_negated
+        ],
+    )
+    section(
+        "Extra present symptoms (reported, not scored)",
+        [f'`{o.id}`: "{o.text}": {o.extra_present}' for o in f.outcomes if o.extra_present],
+    )
+    section(
+        "Temperature mismatches",
+        [f'`{o.id}`: "{o.text}": {o.temperature_note}' for o in f.temperature_checked if not o.temperature_ok],
+    )
+    section(
+        "Replies not naming the care team",
+        [f'`{o.id}`: "{o.text}": {texts(o.messages)}' for o in f.outcomes if not o.care_team],
+    )
+    section("Unsafe phrases", [f'`{o.id}`: "{o.text}": {o.unsafe}' for o in f.unsafe])
+    section("Other notes", [f'`{o.id}`: "{o.text}": {"; ".join(o.notes)}' for o in f.outcomes if o.notes])
     return "\n".join(lines)
 
 
@@ -358,28 +397,32 @@ def test_multi_turn_conversations(conversations):
 
 def test_no_red_flag_is_under_triaged(figures):
     missed = figures.under_triaged_red_flags
-    assert not missed, (f"{len(missed)} red flag(s) triaged below emergency (see {REPORT_PATH}):\n"
-                        + "\n".join(_triage_line(o) for o in missed))
+    assert not missed, f"{len(missed)} red flag(s) triaged below emergency (see {REPORT_PATH}):\n" + "\n".join(
+        _triage_line(o) for o in missed
+    )
 
 
 def test_every_symptom_reply_names_the_care_team(figures):
     missing = [o for o in figures.outcomes if not o.care_team]
     assert figures.care_team_coverage >= CARE_TEAM_COVERAGE_MIN, (
         f"care-team coverage {_percent(figures.care_team_coverage)}; replies without it:\n"
-        + "\n".join(f"{o.id}: {o.text!r} -> {texts(o.messages)}" for o in missing))
+        + "\n".join(f"{o.id}: {o.text!r} -> {texts(o.messages)}" for o in missing)
+    )
 
 
 def test_symptom_recall(figures):
     missed = [f"{o.id}: {o.text!r} missing {o.missing_present}" for o in figures.outcomes if o.missing_present]
     assert figures.symptom_recall >= SYMPTOM_RECALL_MIN, (
-        f"symptom recall {_percent(figures.symptom_recall)} < {_percent(SYMPTOM_RECALL_MIN)}:\n" + "\n".join(missed))
+        f"symptom recall {_percent(figures.symptom_recall)} < {_percent(SYMPTOM_RECALL_MIN)}:\n" + "\n".join(missed)
+    )
 
 
 def test_negation_accuracy(figures):
     missed = [f"{o.id}: {o.text!r} missing {o.missing_negated}" for o in figures.outcomes if o.missing_negated]
     assert figures.negation_accuracy >= NEGATION_ACCURACY_MIN, (
         f"negation accuracy {_percent(figures.negation_accuracy)} < {_percent(NEGATION_ACCURACY_MIN)}:\n"
-        + "\n".join(missed))
+        + "\n".join(missed)
+    )
 
 
 def test_every_reply_is_safe(figures):

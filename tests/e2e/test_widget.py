@@ -16,7 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from e2e_support import SCREENSHOTS, WIDGET_PAGE_PATH, advice_by_text, plain, question_asked, response_texts
+from tests.support.browser import SCREENSHOTS, WIDGET_PAGE_PATH
+from tests.support.replies import advice_by_text, question_asked, response_texts
+from tests.support.socketio_chat import plain
 
 EMERGENCY_CLASS = "triage-emergency"
 EMERGENCY_BACKGROUND = "rgb(176, 0, 32)"  # #b00020 in web/chat.css
@@ -48,7 +50,7 @@ def after_user_message(driver, text: str) -> Optional[List[Dict]]:
     if not positions:
         return None
     replies = []
-    for message in messages[positions[-1] + 1:]:
+    for message in messages[positions[-1] + 1 :]:
         if message["sender"] == "user":
             break
         replies.append(message)
@@ -76,7 +78,8 @@ def say(driver, text: str, until: Callable[[List[Dict]], bool]) -> List[Dict]:
     driver.find_element(By.CSS_SELECTOR, "#webchat .rw-send").click()
     try:
         WebDriverWait(driver, REPLY_TIMEOUT_S, poll_frequency=0.5).until(
-            lambda d: (lambda replies: replies is not None and until(replies))(after_user_message(d, text)))
+            lambda d: (lambda replies: replies is not None and until(replies))(after_user_message(d, text))
+        )
     except TimeoutException:
         pytest.fail(f"no complete reply to {text!r}; the widget shows: {widget_messages(driver)}")
     time.sleep(SETTLE_S)  # whatever else the bot sends for this message
@@ -89,7 +92,8 @@ def asks_a_question(replies: List[Dict]) -> bool:
 
 
 def browser_errors(driver) -> List[str]:
-    """The browser's error messages since the last call (reading the log empties it), without those for the web fonts the widget asks for, which
+    """The browser's error messages since the last call (reading the log empties it), without those for
+    the web fonts the widget asks for, which
     the page's content security policy does not load (the widget falls back to system fonts)."""
     errors = []
     for entry in driver.get_log("browser"):
@@ -117,8 +121,9 @@ def test_widget_highlights_emergency_advice_with_a_clickable_911(stack, browser)
     replies = say(browser, "my husband had a seizure", until=asks_a_question)
     assert replies, "no reply shown"
     first = replies[0]
-    assert "emergency services" in first["text"] and "911" in first["text"], \
+    assert "emergency services" in first["text"] and "911" in first["text"], (
         f"the emergency advice is not the first reply: {replies}"
+    )
     emergency = [r for r in replies if EMERGENCY_CLASS in r["classes"]]
     assert emergency == [first], f"the emergency advice (only it) must carry {EMERGENCY_CLASS}: {replies}"
     assert "tel:911" in first["links"], f"911 is not a tel: link in {first}"
@@ -127,28 +132,36 @@ def test_widget_highlights_emergency_advice_with_a_clickable_911(stack, browser)
     block = browser.find_elements(By.CSS_SELECTOR, f"#webchat .rw-response.{EMERGENCY_CLASS}")[-1]
     assert "emergency services" in block.text and "911" in block.text, block.text
     style = browser.execute_script(
-        "const s = getComputedStyle(arguments[0]); return {background: s.backgroundColor, color: s.color};", block)
-    assert style == {"background": EMERGENCY_BACKGROUND, "color": "rgb(255, 255, 255)"}, \
+        "const s = getComputedStyle(arguments[0]); return {background: s.backgroundColor, color: s.color};", block
+    )
+    assert style == {"background": EMERGENCY_BACKGROUND, "color": "rgb(255, 255, 255)"}, (
         f"the emergency advice is not highlighted (web/chat.css not applied?): {style}"
+    )
     normal = browser.find_elements(By.CSS_SELECTOR, f"#webchat .rw-response:not(.{EMERGENCY_CLASS})")[-1]
-    assert browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor;", normal) != EMERGENCY_BACKGROUND
+    assert (
+        browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor;", normal) != EMERGENCY_BACKGROUND
+    )
 
     link = block.find_element(By.CSS_SELECTOR, 'a[href="tel:911"]')
     assert link.text == "911", link.text
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
     WebDriverWait(browser, 5).until(EC.element_to_be_clickable(link))
-    on_top = browser.execute_script("""
+    on_top = browser.execute_script(
+        """
         const r = arguments[0].getBoundingClientRect();
         const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-        return hit === arguments[0] || arguments[0].contains(hit);""", link)
+        return hit === arguments[0] || arguments[0].contains(hit);""",
+        link,
+    )
     assert on_top, "the 911 link is covered by another element: a click would not reach it"
     screenshot(browser, "widget-emergency", block)
 
     replies = say(browser, "I don't have a fever but I feel confused", until=asks_a_question)
     assert replies[0]["text"] == URGENT_ADVICE, f"expected the care-team advice first: {replies}"
     assert "care team" in replies[0]["text"]
-    assert not any(EMERGENCY_CLASS in r["classes"] for r in replies), \
+    assert not any(EMERGENCY_CLASS in r["classes"] for r in replies), (
         f"care-team (not emergency) advice must not be shown as an emergency: {replies}"
+    )
     assert any("nervous-system" in r["text"].lower() for r in replies), replies
     screenshot(browser, "widget-care-team")
 
@@ -170,7 +183,9 @@ def test_widget_shows_html_in_messages_as_text(stack, browser):
         shown = [m for m in widget_messages(browser) if m["sender"] == "user" and m["text"] == text]
         assert shown, f"{text!r} is not shown literally: {widget_messages(browser)}"
         assert replies, f"no reply to {text!r}"
-        assert any("care team" in r["text"] for r in replies), f"the reply to {text!r} does not name the care team: {replies}"
+        assert any("care team" in r["text"] for r in replies), (
+            f"the reply to {text!r} does not name the care team: {replies}"
+        )
         screenshot(browser, f"widget-injection-{name}")
 
     assert browser.execute_script("return typeof window.__pwned;") == "undefined", "a message ran a script"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.scaled_stack import services
-from tests.scale.conftest import (
-    FAILURE_TEXT, new_sender, post_message, readiness, texts, user_messages, wait_for,
-)
+from ops.scaled_stack import services
+from tests.support.database import user_messages
+from tests.support.scaled import FAILURE_TEXT, post_message, readiness, wait_for
+from tests.support.scaled import reply_texts as texts
+from tests.support.stack import new_sender
 
 EMERGENCY = "Call emergency services now"
 CARE_TEAM = "care team"
@@ -40,10 +41,13 @@ def running(scaled):
     return scaled
 
 
-@pytest.mark.parametrize("service, check, store_name", [
-    ("postgres", "tracker_store", "The tracker store (postgresql)"),
-    ("redis", "lock_store", "The lock store (redis)"),
-])
+@pytest.mark.parametrize(
+    "service, check, store_name",
+    [
+        ("postgres", "tracker_store", "The tracker store (postgresql)"),
+        ("redis", "lock_store", "The lock store (redis)"),
+    ],
+)
 def test_a_store_outage_is_loud_safe_and_recovers_without_a_restart(running, database, service, check, store_name):
     scaled = running
     sender = new_sender(f"outage-{service}")
@@ -54,7 +58,9 @@ def test_a_store_outage_is_loud_safe_and_recovers_without_a_restart(running, dat
         during = texts(post_message(scaled.url, sender, "kymriah"))
         assert len(during) == 1 and FAILURE_TEXT in during[0] and CARE_TEAM in during[0], during
         red_flag = texts(post_message(scaled.url, sender, "oh no she just had a seizure"))
-        assert red_flag[0].startswith("Your message mentions something that may be an emergency. " + EMERGENCY), red_flag
+        assert red_flag[0].startswith("Your message mentions something that may be an emergency. " + EMERGENCY), (
+            red_flag
+        )
         for index in range(len(scaled.rasa_servers)):
             assert check in failing_checks(scaled.rasa_url(index))
         assert check in failing_checks(scaled.url)

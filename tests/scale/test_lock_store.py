@@ -17,11 +17,11 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
-from bot import lock_store
-from bot.channels.health import check_lock_store
-from bot.lock_store import AtomicRedisLockStore, LockStoreMisconfigured, LockStoreUnavailable
+from bot.server.channels.health import check_lock_store
+from bot.server.stores import lock_store
+from bot.server.stores.lock_store import AtomicRedisLockStore, LockStoreMisconfigured, LockStoreUnavailable
 
-STORE_TYPE = "bot.lock_store.AtomicRedisLockStore"
+STORE_TYPE = "bot.server.stores.lock_store.AtomicRedisLockStore"
 FAST_POLL_SECONDS = 0.005  # Rasa polls once a second: too slow for a test with a hundred turns
 
 
@@ -43,9 +43,24 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--logfile",
+                str(self.directory / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 5
         while True:
@@ -93,9 +108,11 @@ def paused(change):
     """Rasa's change to a ticket lock, 1 ms later: a server paused between reading a lock and
     writing it back (two busy cores, a garbage collection). Without it the gap is microseconds and
     a store that is not atomic can pass; with it, such a store failed every run we tried."""
+
     def later(*args, **kwargs):
         time.sleep(0.001)
         return change(*args, **kwargs)
+
     return later
 
 
@@ -165,7 +182,11 @@ def test_every_lock_key_expires_a_little_after_its_last_ticket(redis_server, mon
     store = store_at(redis_server.url)
     client = redis_server.client()
     store.issue_ticket("default")
-    assert LOCK_LIFETIME * 1000 < client.pttl("lock:default") <= (LOCK_LIFETIME + lock_store.KEY_EXPIRY_MARGIN_SECONDS) * 1000
+    assert (
+        LOCK_LIFETIME * 1000
+        < client.pttl("lock:default")
+        <= (LOCK_LIFETIME + lock_store.KEY_EXPIRY_MARGIN_SECONDS) * 1000
+    )
 
     monkeypatch.setattr(lock_store, "KEY_EXPIRY_MARGIN_SECONDS", 0.1)
     first = store.issue_ticket("short", lock_lifetime=0.2)
@@ -210,7 +231,7 @@ def test_a_waiter_whose_ticket_expired_gives_up_instead_of_waiting_forever(redis
 def test_redis_down_raises_fast_logs_once_is_reported_and_recovers(redis_server, caplog):
     store = store_at(redis_server.url)
     redis_server.stop()
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.server.stores.tracker_store"):
         started = time.monotonic()
         for _ in range(3):
             with pytest.raises(LockStoreUnavailable):
@@ -245,8 +266,10 @@ def test_timeouts_from_the_environment_are_numbers_and_bound_a_silent_redis(tmp_
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text("lock_store:\n  type: ${LOCK_STORE_TYPE}\n  url: ${LOCK_STORE_URL}\n"
-                         "  socket_connect_timeout: ${CONNECT_TIMEOUT}\n  socket_timeout: ${TIMEOUT}\n")
+    endpoints.write_text(
+        "lock_store:\n  type: ${LOCK_STORE_TYPE}\n  url: ${LOCK_STORE_URL}\n"
+        "  socket_connect_timeout: ${CONNECT_TIMEOUT}\n  socket_timeout: ${TIMEOUT}\n"
+    )
     monkeypatch.setenv("LOCK_STORE_TYPE", STORE_TYPE)
     monkeypatch.setenv("LOCK_STORE_URL", f"redis://127.0.0.1:{silent.getsockname()[1]}/1")
     monkeypatch.setenv("CONNECT_TIMEOUT", "0.5")
@@ -265,12 +288,15 @@ def test_timeouts_from_the_environment_are_numbers_and_bound_a_silent_redis(tmp_
     silent.close()
 
 
-@pytest.mark.parametrize("settings, complaint", [
-    ({"socket_timeout": "soon"}, "number of seconds"),
-    ({"socket_timeout": True}, "number of seconds"),
-    ({"socket_connect_timeout": "0"}, "more than 0"),
-    ({"use_ssl": "false"}, "does not take use_ssl"),
-])
+@pytest.mark.parametrize(
+    "settings, complaint",
+    [
+        ({"socket_timeout": "soon"}, "number of seconds"),
+        ({"socket_timeout": True}, "number of seconds"),
+        ({"socket_connect_timeout": "0"}, "more than 0"),
+        ({"use_ssl": "false"}, "does not take use_ssl"),
+    ],
+)
 def test_settings_that_cannot_work_stop_the_start(settings, complaint):
     with pytest.raises(LockStoreMisconfigured, match=complaint):
         store_at("redis://127.0.0.1:9/1", **settings)

@@ -14,11 +14,11 @@ from typing import Dict, List, Tuple
 
 import requests
 
-from evaluation.scaled_stack import TICKET_LOCK_LIFETIME_S
 from evaluation.bench_figures import percentile
-from tests.scale.conftest import (
-    FAILURE_TEXT, new_sender, post_message, readiness, stored_conversation, wait_for,
-)
+from ops.scaled_stack import TICKET_LOCK_LIFETIME_S
+from tests.support.database import stored_conversation
+from tests.support.scaled import FAILURE_TEXT, post_message, readiness, wait_for
+from tests.support.stack import new_sender
 
 CONVERSATIONS = 56
 REDELIVERY_LOG = "was answered with its first replies; not handled twice"
@@ -109,7 +109,7 @@ def storage_problems(events: List[Tuple[int, str, float, dict]], turns: List[Tur
     kinds = [(kind, data.get("name")) for _, kind, _, data in events]
     user_positions = [i for i, (kind, _) in enumerate(kinds) if kind == "user"] + [len(kinds)]
     for start, end in zip(user_positions, user_positions[1:]):
-        between = kinds[start + 1:end]
+        between = kinds[start + 1 : end]
         if not any(kind == "bot" for kind, _ in between):
             problems.append(f"no reply stored after user event {start}")
         if between.count(("action", "action_listen")) != 1:
@@ -142,18 +142,20 @@ def test_fifty_conversations_survive_a_rasa_server_crash(scaled, database, capsy
     # Re-sent messages that the first attempt had handled and stored: answered, not handled again.
     answered_again = sum(scaled.rasa_log(index).count(REDELIVERY_LOG) for index in range(len(scaled.rasa_ports)))
     with capsys.disabled():
-        print(f"\n\nScale-out run: {len(conversations)} conversations, {len(turns)} turns through nginx to "
-              f"{len(scaled.rasa_ports)} Rasa servers in {duration:.0f} s ({len(turns) / duration:.1f} turns/s); "
-              f"Rasa server 0 killed (SIGKILL) at {run.crashed_at:.0f} s.\n"
-              f"  unanswered: {len(unanswered)}   answered with the failure fallback: {len(fallbacks)}\n"
-              f"  retried messages: {len(retried)} ({sum(t.attempts - 1 for t in retried)} retries; errors seen: "
-              f"{sorted({e.split(':')[0] for t in retried for e in t.errors})})\n"
-              f"  re-sent messages already handled before the crash, answered without handling them again: "
-              f"{answered_again}\n"
-              f"  conversations with lost, duplicated or misordered events: {len(problems)}\n"
-              f"  latency per message, retries included: p50 {statistics.median(latencies):.2f} s, "
-              f"p95 {percentile(latencies, 95):.2f} s, max {max(latencies):.2f} s "
-              f"(a conversation whose lock the killed server held waits up to {TICKET_LOCK_LIFETIME_S} s)\n")
+        print(
+            f"\n\nScale-out run: {len(conversations)} conversations, {len(turns)} turns through nginx to "
+            f"{len(scaled.rasa_ports)} Rasa servers in {duration:.0f} s ({len(turns) / duration:.1f} turns/s); "
+            f"Rasa server 0 killed (SIGKILL) at {run.crashed_at:.0f} s.\n"
+            f"  unanswered: {len(unanswered)}   answered with the failure fallback: {len(fallbacks)}\n"
+            f"  retried messages: {len(retried)} ({sum(t.attempts - 1 for t in retried)} retries; errors seen: "
+            f"{sorted({e.split(':')[0] for t in retried for e in t.errors})})\n"
+            f"  re-sent messages already handled before the crash, answered without handling them again: "
+            f"{answered_again}\n"
+            f"  conversations with lost, duplicated or misordered events: {len(problems)}\n"
+            f"  latency per message, retries included: p50 {statistics.median(latencies):.2f} s, "
+            f"p95 {percentile(latencies, 95):.2f} s, max {max(latencies):.2f} s "
+            f"(a conversation whose lock the killed server held waits up to {TICKET_LOCK_LIFETIME_S} s)\n"
+        )
 
     assert not unanswered, [(t.text, t.errors) for t in unanswered]
     assert not fallbacks, [t.text for t in fallbacks]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot import action_response_validation, log_redaction
+from bot.server import patches
 
 # Rasa imports this package when it loads the channels of credentials.yml, before any message,
 # and after it has configured its logging.
-action_response_validation.install()
-log_redaction.install()
+patches.install_process_patches()
 
 INTENT_PREFIX = "/"
 INJECTION_PUNCTUATION = re.compile(r'[{}\[\]":_@]')

@@ -14,7 +14,8 @@ import logging
 import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from datetime import date
+from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -22,10 +23,11 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.agent_assist import agent_assist_response
-from bot.channels import pages
-from bot.channels.guard import MAX_MESSAGE_CHARACTERS, shared_guard
-from bot.conversation import user_turns
+from bot.server import patches
+from bot.server.channels import pages
+from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, shared_guard
+from bot.triage.conversation import add_up
+from bot.triage.helpline import agent_assist_response
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +35,8 @@ TOKEN_VARIABLE = "AGENT_ASSIST_TOKEN"
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 # What JSON Schema's (ECMAScript's) \s calls white space: "text" must have something else.
 SPACES = frozenset(" \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff") | {
-    chr(c) for c in range(0x2000, 0x200B)}
+    chr(c) for c in range(0x2000, 0x200B)
+}
 PAGE_FILES = frozenset({"agent.html", "agent.css", "agent.js"})
 
 
@@ -87,6 +90,7 @@ class AgentAssistInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("agent_assist_webhook", __name__)
+        patches.install_when_served(webhook)
         guard = shared_guard()
 
         @webhook.route("/", methods=["GET"])
@@ -111,7 +115,9 @@ class AgentAssistInput(InputChannel):
                 return error(str(exception), 400)
             sender_id = self.sender_id(call["conversation_id"])
             if not guard.limiter.allow(sender_id):
-                return error("Too many requests for this conversation; wait a few seconds.", 429, **{"Retry-After": "10"})
+                return error(
+                    "Too many requests for this conversation; wait a few seconds.", 429, **{"Retry-After": "10"}
+                )
 
             collector = CollectingOutputChannel()
             message = UserMessage(call["text"], collector, sender_id, input_channel=self.name())
@@ -122,10 +128,12 @@ class AgentAssistInput(InputChannel):
                 # The call's earlier turns cannot be read: no triage that would leave them out.
                 logger.exception("Reading an agent-assist call failed; answered 503 with the safe advice.")
                 return error(f"The call's conversation could not be read. {guard.failure_reply(call['text'])}", 503)
-            # Every user turn since the session started, as the actions read them (applied_events()
-            # would drop a turn that interrupted a form's question).
-            turns = user_turns(e.as_dict() for e in (tracker.events if tracker else []))
-            body = agent_assist_response(call["conversation_id"], turns)
+            # Added up as the actions add it up: every user turn since the session started (not
+            # applied_events(), which drops a turn that interrupted a form's question), the kept
+            # state and the slots (treatment answers, caregiver checks).
+            events = [e.as_dict() for e in tracker.events] if tracker else []
+            slots = tracker.current_slot_values() if tracker else {}
+            body = agent_assist_response(call["conversation_id"], add_up(events, slots, date.today()))
             body["replies"] = [m["text"] for m in collector.messages if m.get("text")]
             return response.json(body)
 

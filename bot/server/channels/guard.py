@@ -16,46 +16,26 @@ from typing import Any, Awaitable, Callable, Deque, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels import neutralise_intent_injection
-from bot.extraction import SymptomExtractor, shared_extractor
-from bot.persistence import TrackerStoreUnavailable
-from bot.redelivery import adopt_client_message_id
+from bot.server.channels import neutralise_intent_injection
+from bot.server.channels.redelivery import adopt_client_message_id
+from bot.server.stores.tracker_store import TrackerStoreUnavailable
+from bot.triage import wording
+from bot.triage.recognition.extractor import SymptomExtractor, shared_extractor
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARACTERS = 1000
-EMERGENCY_LINE = (
-    "If someone has had a seizure, cannot be woken or cannot breathe, call emergency services "
-    "(911 in the US and Canada) now."
-)
-CARE_TEAM_LINE = "If you are worried about a symptom, contact your care team right away, day or night."
 
 
 @dataclass(frozen=True)
 class GuardReplies:
-    empty: str = f"I did not receive any words. Please tell me what you are noticing. {EMERGENCY_LINE}"
-    not_text: str = f"I can only read text messages. Please type what you are noticing. {EMERGENCY_LINE}"
-    too_long: str = (
-        f"Your message is longer than {MAX_MESSAGE_CHARACTERS} characters, so I have not read it. Please "
-        f"send it in shorter parts. {CARE_TEAM_LINE} {EMERGENCY_LINE}"
-    )
-    too_long_red_flag: str = (
-        "Your message mentions something that may be an emergency. Call emergency services now (911 in "
-        "the US and Canada), then tell the care team. The message is longer than "
-        f"{MAX_MESSAGE_CHARACTERS} characters, so I have not read the rest: please send it in shorter parts."
-    )
-    too_fast: str = (
-        f"You are sending messages faster than I can answer. Please wait a few seconds and send it again. "
-        f"{CARE_TEAM_LINE} {EMERGENCY_LINE}"
-    )
-    failure: str = (
-        f"Sorry, something went wrong on my side and I could not answer. {CARE_TEAM_LINE} {EMERGENCY_LINE}"
-    )
-    failure_red_flag: str = (
-        "Your message mentions something that may be an emergency. Call emergency services now (911 in "
-        "the US and Canada), then tell the care team. Something went wrong on my side and I could not "
-        "answer the rest."
-    )
+    empty: str = wording.guard_empty()
+    not_text: str = wording.guard_not_text()
+    too_long: str = wording.guard_too_long(MAX_MESSAGE_CHARACTERS)
+    too_long_red_flag: str = wording.guard_too_long_red_flag(MAX_MESSAGE_CHARACTERS)
+    too_fast: str = wording.guard_too_fast()
+    failure: str = wording.guard_failure()
+    failure_red_flag: str = wording.guard_failure_red_flag()
 
 
 class FloodLimiter:
@@ -130,9 +110,11 @@ class MessageGuard:
         try:
             await on_new_message(message)
         except TrackerStoreUnavailable:
-            # bot.persistence has logged the fault, with its cause, once for the outage.
-            logger.error("Handling a message failed (channel %s): the tracker store is unavailable; sent the "
-                         "safe fallback.", message.input_channel)
+            # bot.server.stores.tracker_store has logged the fault, with its cause, once for the outage.
+            logger.error(
+                "Handling a message failed (channel %s): the tracker store is unavailable; sent the safe fallback.",
+                message.input_channel,
+            )
             await message.output_channel.send_text_message(message.sender_id, self.failure_reply(message.text))
         except Exception:
             logger.exception("Handling a message failed (channel %s); sent the safe fallback.", message.input_channel)

@@ -8,8 +8,7 @@ are short and public (the endpoints share the webhooks' port): an error's class,
 a password or message text; the full error is in the log. Every check has a deadline, so the
 answer comes within about CHECK_TIMEOUT_SECONDS even when a database hangs.
 
-Its start-up listener also turns off Rasa's silent fallback to an in-memory tracker store
-(bot/persistence.py), and says at ERROR when the configured store was replaced by memory.
+Like every channel of the project, it installs the agent patches when served (bot/server/patches.py).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Text, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -27,8 +26,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.lock_store import AtomicRedisLockStore, LockStoreUnavailable
-from bot.persistence import TrackerStoreUnavailable, inner_tracker_store, make_tracker_store_failures_loud
+from bot.server import patches
+from bot.server.stores.lock_store import AtomicRedisLockStore, LockStoreUnavailable
+from bot.server.stores.tracker_store import TrackerStoreUnavailable, inner_tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ async def check_lock_store(agent: Any) -> Check:
     if isinstance(store, InMemoryLockStore):
         return True, "in memory (one Rasa server)"
     if isinstance(store, AtomicRedisLockStore):
+
         def answers() -> Check:
             try:
                 store.ping()  # logs once per outage
@@ -101,6 +102,7 @@ async def check_lock_store(agent: Any) -> Check:
 
         return await in_thread(answers)
     if isinstance(store, RedisLockStore):
+
         def ping() -> Check:
             try:
                 store.red.ping()
@@ -125,18 +127,6 @@ async def readiness(agent: Any) -> Dict[str, Any]:
     return {"ready": all(check["ok"] for check in checks.values()), "checks": checks}
 
 
-def install_loud_tracker_store(agent: Optional[Any]) -> None:
-    """No silent fallback to memory: off for run-time errors, and said at ERROR when it already
-    happened at start-up (a store class that could not be imported or built)."""
-    if agent is None:
-        return
-    if isinstance(inner_tracker_store(agent), InMemoryTrackerStore):
-        logger.error("Conversations are kept IN MEMORY ONLY and are lost on restart: check tracker_store "
-                     "in endpoints.yml and the warnings above.")
-    elif not make_tracker_store_failures_loud(agent):
-        logger.error("Could not turn off Rasa's fallback to an in-memory tracker store (Rasa changed?).")
-
-
 class HealthInput(InputChannel):
     """/webhooks/health/live and /webhooks/health/ready."""
 
@@ -147,11 +137,7 @@ class HealthInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         health = Blueprint("health_checks", __name__)
 
-        @health.listener("after_server_start")
-        async def loud_tracker_store(app: Any, _loop: Any) -> None:
-            # Not before_server_start: Rasa loads the agent in its own listener, registered after
-            # the channels' blueprints.
-            install_loud_tracker_store(getattr(app.ctx, "agent", None))
+        patches.install_when_served(health)
 
         @health.route("/live", methods=["GET"])
         async def live(request: Request) -> HTTPResponse:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sanic import response
 from sanic.response import HTTPResponse
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+from bot import REPO_ROOT
+
+WEB_DIR = REPO_ROOT / "web"
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -31,5 +31,6 @@ async def serve(relative_path: str, allowed: frozenset) -> HTTPResponse:
     path = WEB_DIR / relative_path
     if not path.is_file():
         return response.text(f"{relative_path} is not installed: run `make web`.", status=503)
-    return await response.file(path, mime_type=MIME_TYPES.get(path.suffix, "application/octet-stream"),
-                               headers=SECURITY_HEADERS)
+    return await response.file(
+        path, mime_type=MIME_TYPES.get(path.suffix, "application/octet-stream"), headers=SECURITY_HEADERS
+    )

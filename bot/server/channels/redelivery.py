@@ -67,8 +67,10 @@ def answer_redeliveries(processor: Any) -> None:
             tracker = await processor.tracker_store.retrieve(message.sender_id)
             replies = replies_to(tracker.events, message_id) if tracker is not None else None
             if replies is not None:
-                logger.info("A message sent again (channel %s) was answered with its first replies; "
-                            "not handled twice.", message.input_channel)
+                logger.info(
+                    "A message sent again (channel %s) was answered with its first replies; not handled twice.",
+                    message.input_channel,
+                )
                 for reply in replies:
                     await message.output_channel.send_response(message.sender_id, reply)
                 return None

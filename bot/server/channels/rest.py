@@ -6,7 +6,7 @@ goes through the input guard (empty, non-text, over-long, flooding, "/intent" in
 sender id is required, so that strangers never share Rasa's "default" conversation.
 
 A client may send a `message_id` with each message and send the message again, with the same
-id, when it got no answer: it is then answered without being handled twice (bot/redelivery.py).
+id, when it got no answer: it is then answered without being handled twice (bot/server/channels/redelivery.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import shared_guard
-from bot.redelivery import CLIENT_MESSAGE_ID, MAX_MESSAGE_ID_CHARACTERS, answer_redeliveries
+from bot.server import patches
+from bot.server.channels.guard import shared_guard
+from bot.server.channels.redelivery import CLIENT_MESSAGE_ID, MAX_MESSAGE_ID_CHARACTERS
 
 
 def json_object(request: Request) -> Dict[Text, Any]:
@@ -70,8 +71,9 @@ class SafeRestInput(RestInput):
         message_id = body.get(CLIENT_MESSAGE_ID)
         if message_id is not None:
             if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARACTERS:
-                raise InvalidUsage(f"'{CLIENT_MESSAGE_ID}' must be a string of 1 to "
-                                   f"{MAX_MESSAGE_ID_CHARACTERS} characters.")
+                raise InvalidUsage(
+                    f"'{CLIENT_MESSAGE_ID}' must be a string of 1 to {MAX_MESSAGE_ID_CHARACTERS} characters."
+                )
             metadata[CLIENT_MESSAGE_ID] = message_id
         else:
             # Only the body's id counts: one smuggled in the metadata is not the client's promise.
@@ -82,11 +84,6 @@ class SafeRestInput(RestInput):
         webhook = super().blueprint(shared_guard().wrap(on_new_message))
         webhook.exception(InvalidUsage)(bad_request)
 
-        @webhook.listener("after_server_start")
-        async def answer_messages_sent_again(app: Any, _loop: Any) -> None:
-            # After Rasa's own listener has loaded the agent (see bot/channels/health.py).
-            agent = getattr(app.ctx, "agent", None)
-            if agent is not None and agent.processor is not None:
-                answer_redeliveries(agent.processor)
+        patches.install_when_served(webhook)
 
         return webhook

@@ -25,8 +25,9 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import pages
-from bot.channels.guard import shared_guard
+from bot.server import patches
+from bot.server.channels import pages
+from bot.server.channels.guard import shared_guard
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class WebchatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guarded = shared_guard().wrap(on_new_message)
         webhook = super().blueprint(guarded)
+        patches.install_when_served(webhook)
         sio = self.sio
         # Rasa opens the socket to every origin ([] turns engine.io's check off); None restores
         # engine.io's default, the page's own origin, unless origins are configured.
@@ -132,11 +134,16 @@ class WebchatInput(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = None
-            await guarded(UserMessage(
-                data.get("message"), output, sender_id, input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else None,
-                message_id=uuid.uuid4().hex,
-            ))
+            await guarded(
+                UserMessage(
+                    data.get("message"),
+                    output,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata if isinstance(metadata, dict) else None,
+                    message_id=uuid.uuid4().hex,
+                )
+            )
 
         @webhook.route("/<page>", methods=["GET"])
         async def page(request: Request, page: str) -> HTTPResponse:
@@ -146,4 +153,3 @@ class WebchatInput(SocketIOInput):
 
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
-

@@ -45,21 +45,28 @@ class ReadsWeightsBeforeBuilding:
         **kwargs: Any,
     ) -> RasaModel:
         if finetune_mode or predict_data_example is None:
-            return super().load(model_file_name, model_data_example, predict_data_example,
-                                finetune_mode, *args, **kwargs)
+            return super().load(
+                model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
         config = kwargs.get("config", {})
         model = cls(*args, **kwargs)
-        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
-                      run_eagerly=config.get(RUN_EAGERLY))
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=config.get(RUN_EAGERLY)
+        )
         restoration = model.load_weights(model_file_name)
         model.run_inference(predict_data_example)
         try:
             restoration.assert_existing_objects_matched()
         except AssertionError as mismatch:
-            logger.warning("%s: a weight built for prediction is not in %s (%s); loading it Rasa's "
-                           "slower way instead.", cls.__name__, model_file_name, mismatch)
-            return super().load(model_file_name, model_data_example, predict_data_example,
-                                finetune_mode, *args, **kwargs)
+            logger.warning(
+                "%s: a weight built for prediction is not in %s (%s); loading it Rasa's slower way instead.",
+                cls.__name__,
+                model_file_name,
+                mismatch,
+            )
+            return super().load(
+                model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
         # The optimizer's values and the layers only training uses stay in the file, unread.
         restoration.expect_partial()
         return model

@@ -21,10 +21,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.entities import extraction_to_entities
-from bot.extraction import SymptomExtractor, shared_extractor
-from bot.language_detection import detect_other_language
-from bot.triage import UNCLEAR, triage
+from bot.triage.engine import UNCLEAR, triage
+from bot.triage.entities import extraction_to_entities
+from bot.triage.recognition.extractor import SymptomExtractor, shared_extractor
+from bot.triage.recognition.language import detect_other_language
 
 REPORT_SYMPTOM = "report_symptom"
 OTHER_LANGUAGE = "other_language"
@@ -33,8 +33,19 @@ OTHER_LANGUAGE = "other_language"
 # (what is CRS, which side effects, driving) keep their intent unless a red flag is present, or a
 # symptom is present and the message is not phrased as a question.
 INTENTS_THAT_YIELD_TO_SYMPTOMS = {
-    "greet", "goodbye", "affirm", "deny", "thank", "no_symptoms", "out_of_scope", "nlu_fallback",
-    "bot_challenge", "request_diagnosis", "ask_medication_advice", "inform_treatment", "skip_question",
+    "greet",
+    "goodbye",
+    "affirm",
+    "deny",
+    "thank",
+    "no_symptoms",
+    "out_of_scope",
+    "nlu_fallback",
+    "bot_challenge",
+    "request_diagnosis",
+    "ask_medication_advice",
+    "inform_treatment",
+    "skip_question",
 }
 
 
@@ -75,8 +86,9 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS
         # A question intent for a message that states a symptom and asks nothing: DIET is unsure,
         # and a missed symptom is worse than an extra question.
-        stated_not_asked = (intent != REPORT_SYMPTOM and bool(result.present)
-                            and not self.extractor.is_phrased_as_question(text))
+        stated_not_asked = (
+            intent != REPORT_SYMPTOM and bool(result.present) and not self.extractor.is_phrased_as_question(text)
+        )
         if has_red_flag or (recognised and yields) or stated_not_asked:
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
@@ -90,8 +102,16 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
             urgency = result.urgency if recognised else UNCLEAR
         entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
         if language:
-            entities.append({"entity": "language", "value": language, "start": 0, "end": len(text),
-                             "confidence_entity": 1.0, "extractor": type(self).__name__})
+            entities.append(
+                {
+                    "entity": "language",
+                    "value": language,
+                    "start": 0,
+                    "end": len(text),
+                    "confidence_entity": 1.0,
+                    "extractor": type(self).__name__,
+                }
+            )
         message.set(ENTITIES, entities, add_to_output=True)
 
     @staticmethod

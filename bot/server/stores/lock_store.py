@@ -1,6 +1,6 @@
 """One message at a time per conversation across several Rasa servers: a Redis lock store that is atomic.
 
-endpoints.yml names it through `LOCK_STORE_TYPE=bot.lock_store.AtomicRedisLockStore`, with
+endpoints.yml names it through `LOCK_STORE_TYPE=bot.server.stores.lock_store.AtomicRedisLockStore`, with
 `url: ${LOCK_STORE_URL}` (a Redis URL, e.g. redis://127.0.0.1:26379/1; rediss:// for TLS). Optional
 keys: `socket_connect_timeout`, `socket_timeout` (seconds; strings from the environment are fine)
 and `key_prefix`.
@@ -30,7 +30,7 @@ from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LOCK_LIFET
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.persistence import Fault, error_summary
+from bot.server.stores.tracker_store import Fault, error_summary
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +81,16 @@ class AtomicRedisLockStore(RedisLockStore):
         if unknown:
             raise LockStoreMisconfigured(
                 f"lock_store does not take {', '.join(unknown)}: put the host, port, database and password in "
-                f"its url (redis://[:password@]host:port/db, rediss:// for TLS); other keys: {', '.join(SETTINGS)}.")
+                f"its url (redis://[:password@]host:port/db, rediss:// for TLS); other keys: {', '.join(SETTINGS)}."
+            )
         url = endpoint_config.url or ""
         if not url.startswith(("redis://", "rediss://", "unix://")):
-            raise LockStoreMisconfigured("lock_store url must be a Redis URL such as redis://127.0.0.1:6379/1 "
-                                         "(is LOCK_STORE_URL set?).")
-        connect_timeout = seconds("socket_connect_timeout",
-                                  settings.get("socket_connect_timeout", SOCKET_CONNECT_TIMEOUT_SECONDS))
+            raise LockStoreMisconfigured(
+                "lock_store url must be a Redis URL such as redis://127.0.0.1:6379/1 (is LOCK_STORE_URL set?)."
+            )
+        connect_timeout = seconds(
+            "socket_connect_timeout", settings.get("socket_connect_timeout", SOCKET_CONNECT_TIMEOUT_SECONDS)
+        )
         timeout = seconds("socket_timeout", settings.get("socket_timeout", SOCKET_TIMEOUT_SECONDS))
         try:
             self.red = redis.Redis.from_url(url, socket_connect_timeout=connect_timeout, socket_timeout=timeout)
@@ -107,8 +110,9 @@ class AtomicRedisLockStore(RedisLockStore):
             yield
         except redis.exceptions.RedisError as error:
             self.fault.failed(operation, error)
-            raise LockStoreUnavailable(f"The lock store failed ({operation}: {error_summary(error)}).",
-                                       type(error).__name__) from error
+            raise LockStoreUnavailable(
+                f"The lock store failed ({operation}: {error_summary(error)}).", type(error).__name__
+            ) from error
         self.fault.recovered()
 
     def ping(self) -> None:
@@ -169,8 +173,11 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             self.finish_serving(conversation_id, ticket_number)
         except LockStoreUnavailable:
-            logger.warning("A conversation lock was not released: that conversation's next message waits "
-                           "until the ticket expires (up to %g s).", LOCK_LIFETIME)
+            logger.warning(
+                "A conversation lock was not released: that conversation's next message waits "
+                "until the ticket expires (up to %g s).",
+                LOCK_LIFETIME,
+            )
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         with self._reaching_redis("read"):

@@ -2,7 +2,7 @@
 
 Conversations are health information: they are kept no longer than needed.
 
-    python -m bot.retention [--days 30] [--url $TRACKER_STORE_URL] [--dry-run]
+    python -m bot.server.stores.retention [--days 30] [--url $TRACKER_STORE_URL] [--dry-run]
     make prune-conversations DAYS=30
 
 Rasa's SQL tracker store keeps one row per event in the table `events` (the user's words and the
@@ -53,7 +53,7 @@ def prune(url: str, days: float, dry_run: bool = False, now: Optional[float] = N
         for start in range(0, len(senders), BATCH):
             with engine.begin() as connection:
                 # A conversation that got a new message since the SELECT is kept.
-                batch = stale(cutoff, senders[start:start + BATCH])
+                batch = stale(cutoff, senders[start : start + BATCH])
                 connection.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(batch)))
         if senders and engine.dialect.name == "sqlite":
             # Deleted rows stay readable in the file's free pages until VACUUM rewrites it.
@@ -66,10 +66,17 @@ def prune(url: str, days: float, dry_run: bool = False, now: Optional[float] = N
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=float, default=DEFAULT_DAYS,
-                        help=f"delete conversations with nothing newer than this (default {DEFAULT_DAYS:g})")
-    parser.add_argument("--url", default=os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL,
-                        help=f"the tracker store's database (default: $TRACKER_STORE_URL, else {DEFAULT_URL})")
+    parser.add_argument(
+        "--days",
+        type=float,
+        default=DEFAULT_DAYS,
+        help=f"delete conversations with nothing newer than this (default {DEFAULT_DAYS:g})",
+    )
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL,
+        help=f"the tracker store's database (default: $TRACKER_STORE_URL, else {DEFAULT_URL})",
+    )
     parser.add_argument("--dry-run", action="store_true", help="count them, delete nothing")
     arguments = parser.parse_args(argv)
     if arguments.days < 0:

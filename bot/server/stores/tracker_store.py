@@ -1,6 +1,6 @@
 """Where conversations are kept: Rasa's SQL tracker store, made to fail loudly.
 
-endpoints.yml names `bot.persistence.StrictSQLTrackerStore` with `url: ${TRACKER_STORE_URL}`
+endpoints.yml names `bot.server.stores.tracker_store.StrictSQLTrackerStore` with `url: ${TRACKER_STORE_URL}`
 (`make run` defaults it to `sqlite:///state/conversations.db`; a PostgreSQL URL works the same).
 
 Why not Rasa's own SQLTrackerStore: when its database fails, Rasa 3.6 goes on as if nothing had
@@ -9,7 +9,7 @@ errors), and the Agent wraps every store in a FailSafeTrackerStore that answers 
 an empty conversation and keeps a failed write in memory, never to be read again: a conversation
 in which someone reported a seizure would silently start over. Here every database error is
 raised as TrackerStoreUnavailable, so the input guard answers with the safe care-team advice; the
-error is logged once per outage, and the health endpoint (bot/channels/health.py) reports it.
+error is logged once per outage, and the health endpoint (bot/server/channels/health.py) reports it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,11 @@ from typing import Any, Dict, Iterator, Optional, Text
 import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.tracker_store import (
-    FailSafeTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs, validate_port,
+    FailSafeTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+    create_engine_kwargs,
+    validate_port,
 )
 from rasa.shared.exceptions import RasaException
 
@@ -79,8 +83,9 @@ class Fault:
             first = self.error is None
             self.error = summary
         if first:
-            logger.error("%s is UNAVAILABLE (%s). Messages get the safe care-team answer until it returns.",
-                         self.name, summary)
+            logger.error(
+                "%s is UNAVAILABLE (%s). Messages get the safe care-team answer until it returns.", self.name, summary
+            )
 
     def recovered(self) -> None:
         with self._lock:
@@ -109,7 +114,8 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         # Not SQLTrackerStore.__init__: it may loop forever, or start with no tables and no error.
         try:
             url = sa.engine.make_url(
-                self.get_db_url(dialect, host, validate_port(port), db, username, password, None, query))
+                self.get_db_url(dialect, host, validate_port(port), db, username, password, None, query)
+            )
             self.engine = sa.create_engine(url, **self.engine_options(url))
         except (AttributeError, ValueError, sqlalchemy.exc.ArgumentError) as error:
             raise TrackerStoreMisconfigured(f"Cannot use the tracker store settings: {error_summary(error)}") from error
@@ -140,7 +146,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                 return
             except TrackerStoreUnavailable:
                 if time.monotonic() >= deadline:
-                    logger.error("Starting WITHOUT a working tracker store: messages get the safe answer until it works.")
+                    logger.error(
+                        "Starting WITHOUT a working tracker store: messages get the safe answer until it works."
+                    )
                     return
                 time.sleep(1)
 
@@ -163,8 +171,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             yield
         except sqlalchemy.exc.SQLAlchemyError as error:
             self.fault.failed(operation, error)
-            raise TrackerStoreUnavailable(f"The tracker store failed ({operation}: {error_summary(error)}).",
-                                          type(driver_error(error)).__name__) from error
+            raise TrackerStoreUnavailable(
+                f"The tracker store failed ({operation}: {error_summary(error)}).", type(driver_error(error)).__name__
+            ) from error
         self.fault.recovered()
 
     # These stay `async def`: Rasa wraps a store without them in a deprecated adapter.
@@ -189,8 +198,11 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         with self._reaching_database("health check"), self.engine.connect() as connection:
             transaction = connection.begin()
             try:
-                connection.execute(self.SQLEvent.__table__.insert().values(
-                    sender_id=HEALTH_CHECK_SENDER, type_name="health_check", timestamp=time.time()))
+                connection.execute(
+                    self.SQLEvent.__table__.insert().values(
+                        sender_id=HEALTH_CHECK_SENDER, type_name="health_check", timestamp=time.time()
+                    )
+                )
             finally:
                 transaction.rollback()
 
@@ -211,7 +223,7 @@ def make_tracker_store_failures_loud(agent: Any) -> bool:
     Rasa's Agent always wraps its store in a FailSafeTrackerStore (rasa/core/agent.py:519-528),
     which calls its private `_on_tracker_store_error` inside its `except` block before falling
     back: a callback that re-raises means the fallback never runs. The attribute belongs to the
-    pinned Rasa 3.6; tests/bot/test_persistence.py fails if it goes away.
+    pinned Rasa 3.6; tests/unit/server/stores/test_tracker_store.py fails if it goes away.
     """
     store = getattr(agent, "tracker_store", None)
     if not isinstance(store, FailSafeTrackerStore) or not hasattr(store, "_on_tracker_store_error"):

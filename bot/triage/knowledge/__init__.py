@@ -15,8 +15,9 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import yaml
 
+from bot import REPO_ROOT
+
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = KNOWLEDGE_DIR.parents[1]
 URGENCY_LEVELS = ("none", "routine", "urgent", "emergency")
 ANY_THERAPY = "any"
 
@@ -189,7 +190,6 @@ class Knowledge:
     groups: Dict[str, str]
     lists: Tuple[SideEffectList, ...]
     symptoms: Dict[str, Symptom]
-    urgency_advice: Dict[str, str]
     guidance: Tuple[Guidance, ...]
     topics: Dict[str, Topic]
     helplines: Tuple[Helpline, ...]
@@ -247,8 +247,11 @@ def load_knowledge() -> Knowledge:
     therapies = {}
     for raw in therapy_data["therapies"]:
         therapy = Therapy(
-            id=raw["id"], label=raw["label"], kind=raw["kind"],
-            names=tuple(raw["names"]), source=raw["source"],
+            id=raw["id"],
+            label=raw["label"],
+            kind=raw["kind"],
+            names=tuple(raw["names"]),
+            source=raw["source"],
         )
         _check(therapy.id not in therapies, f"therapy {therapy.id} is listed twice")
         _check(therapy.kind in kinds, f"therapy {therapy.id} has unknown kind {therapy.kind}")
@@ -275,9 +278,14 @@ def load_knowledge() -> Knowledge:
             _check(group in groups, f"list {raw['id']} item has unknown group {group}")
             items.append(ListItem(quote=item["quote"], symptoms=tuple(item["symptoms"]), group=group))
         side_effect_list = SideEffectList(
-            id=raw["id"], source=raw["source"], applies_to=tuple(raw["applies_to"]),
-            group=raw["group"], described_as=raw["described_as"], quote=raw["quote"],
-            items=tuple(items), guidance=tuple(raw.get("guidance", [])),
+            id=raw["id"],
+            source=raw["source"],
+            applies_to=tuple(raw["applies_to"]),
+            group=raw["group"],
+            described_as=raw["described_as"],
+            quote=raw["quote"],
+            items=tuple(items),
+            guidance=tuple(raw.get("guidance", [])),
             missing=bool(raw.get("missing", False)),
         )
         lists.append(side_effect_list)
@@ -293,18 +301,25 @@ def load_knowledge() -> Knowledge:
         for group in extra_groups:
             _check(group in groups, f"symptom {raw['id']} has unknown group {group}")
         symptoms[raw["id"]] = Symptom(
-            id=raw["id"], label=raw["label"], urgency=raw["urgency"],
+            id=raw["id"],
+            label=raw["label"],
+            urgency=raw["urgency"],
             phrases=tuple(raw.get("phrases", [])),
             red_flag_phrases=tuple(raw.get("red_flag_phrases", [])),
             severe_is_red_flag=bool(raw.get("severe_is_red_flag", False)),
-            extra_groups=extra_groups, listings=tuple(listings[raw["id"]]),
+            extra_groups=extra_groups,
+            listings=tuple(listings[raw["id"]]),
         )
 
     advice = _read("advice.yml")
     guidance = tuple(
         Guidance(
-            id=g["id"], source=g["source"], applies_to=tuple(g["applies_to"]), quote=g["quote"],
-            when_group=g.get("when_group"), context=g.get("context"),
+            id=g["id"],
+            source=g["source"],
+            applies_to=tuple(g["applies_to"]),
+            quote=g["quote"],
+            when_group=g.get("when_group"),
+            context=g.get("context"),
         )
         for g in advice["guidance"]
     )
@@ -314,20 +329,27 @@ def load_knowledge() -> Knowledge:
             _check(target in known_targets, f"guidance {g.id} applies to unknown {target}")
     topics = {
         topic_id: Topic(
-            id=topic_id, label=raw["label"],
+            id=topic_id,
+            label=raw["label"],
             quotes=tuple(TopicQuote(source=q["source"], quote=q["quote"]) for q in raw["quotes"]),
         )
         for topic_id, raw in advice["topics"].items()
     }
     helplines = tuple(Helpline(**h) for h in advice["helplines"])
-    urgency_advice = {level: " ".join(text.split()) for level, text in advice["urgency_advice"].items()}
 
     follow_up = _read_follow_up(groups, symptoms)
 
     return Knowledge(
-        sources=sources, therapies=therapies, therapy_kinds=kinds, groups=groups,
-        lists=tuple(lists), symptoms=symptoms, urgency_advice=urgency_advice,
-        guidance=guidance, topics=topics, helplines=helplines, follow_up=follow_up,
+        sources=sources,
+        therapies=therapies,
+        therapy_kinds=kinds,
+        groups=groups,
+        lists=tuple(lists),
+        symptoms=symptoms,
+        guidance=guidance,
+        topics=topics,
+        helplines=helplines,
+        follow_up=follow_up,
         language=_read("language.yml"),
     )
 

@@ -25,9 +25,9 @@ from rapidfuzz.distance import Levenshtein
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from bot.knowledge import Knowledge, load_knowledge, most_specific_therapy
-from bot.timing import DAY_NUMBER_PATTERN, days_ago
-from bot.triage import SymptomReport
+from bot.triage.engine import SymptomReport
+from bot.triage.knowledge import Knowledge, load_knowledge, most_specific_therapy
+from bot.triage.recognition.treatment_dates import DAY_NUMBER_PATTERN, days_ago
 
 OBJECT_PLACEHOLDER = "<obj>"
 OBJECT_PRONOUNS = ("him", "her", "them", "me")
@@ -85,8 +85,12 @@ class Mention:
 
     def as_report(self) -> SymptomReport:
         return SymptomReport(
-            symptom_id=self.symptom_id, negated=self.negated, red_flag=self.red_flag,
-            text=self.text, value=self.value, worse=self.worse,
+            symptom_id=self.symptom_id,
+            negated=self.negated,
+            red_flag=self.red_flag,
+            text=self.text,
+            value=self.value,
+            worse=self.worse,
         )
 
 
@@ -129,8 +133,9 @@ class Extraction:
 
 def load_common_words() -> FrozenSet[str]:
     """Common English words (spacy-lookups-data's word probabilities), for the spelling guard."""
-    import spacy_lookups_data
     from pathlib import Path
+
+    import spacy_lookups_data
 
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -182,7 +187,11 @@ class SymptomExtractor:
     def _expand(self, phrases: Iterable[str]) -> List[str]:
         expanded = []
         for phrase in phrases:
-            variants = [phrase.replace(OBJECT_PLACEHOLDER, p) for p in OBJECT_PRONOUNS] if OBJECT_PLACEHOLDER in phrase else [phrase]
+            variants = (
+                [phrase.replace(OBJECT_PLACEHOLDER, p) for p in OBJECT_PRONOUNS]
+                if OBJECT_PLACEHOLDER in phrase
+                else [phrase]
+            )
             for variant in variants:
                 expanded.append(variant)
                 if " its " in f" {variant} ":
@@ -190,9 +199,9 @@ class SymptomExtractor:
         return expanded
 
     def _add_symptom_patterns(self, negation: dict) -> None:
-        never_inserted = sorted({
-            t.norm_ for phrase in negation["before"] + negation["clause_breaks"] for t in self._tokenise(phrase)
-        })
+        never_inserted = sorted(
+            {t.norm_ for phrase in negation["before"] + negation["clause_breaks"] for t in self._tokenise(phrase)}
+        )
         inserted = {"IS_PUNCT": False, "NORM": {"NOT_IN": never_inserted}, "OP": "?"}
         for symptom in self.knowledge.symptoms.values():
             for kind, phrases in ((PLAIN, symptom.phrases), (RED_FLAG, symptom.red_flag_phrases)):
@@ -233,8 +242,10 @@ class SymptomExtractor:
         for token in doc:
             norm = token.norm_
             if (
-                len(norm) >= MIN_CORRECTABLE_LENGTH and token.is_alpha
-                and norm not in self.vocabulary and norm not in self.common_words
+                len(norm) >= MIN_CORRECTABLE_LENGTH
+                and token.is_alpha
+                and norm not in self.vocabulary
+                and norm not in self.common_words
             ):
                 corrected = self._closest_word(norm)
                 if corrected:
@@ -253,7 +264,7 @@ class SymptomExtractor:
     def _sequence_at(norms: Sequence[str], index: int, sequences: Iterable[Tuple[str, ...]]) -> int:
         """Length of the first sequence that starts at `index`, else 0."""
         for sequence in sequences:
-            if tuple(norms[index:index + len(sequence)]) == sequence:
+            if tuple(norms[index : index + len(sequence)]) == sequence:
                 return len(sequence)
         return 0
 
@@ -301,8 +312,7 @@ class SymptomExtractor:
         begin = max(self._clause_start(doc, norms, span.start), span.start - window)
         end = min(self._clause_end(doc, norms, span.end), span.end + window)
         return any(
-            self._sequence_at(norms, i, cues)
-            for i in list(range(begin, span.start)) + list(range(span.end, end))
+            self._sequence_at(norms, i, cues) for i in list(range(begin, span.start)) + list(range(span.end, end))
         )
 
     # --- extraction -----------------------------------------------------------------------
@@ -337,13 +347,20 @@ class SymptomExtractor:
             symptom = self.knowledge.symptoms[symptom_id]
             negated = self._is_negated(doc, norms, span)
             severe = symptom.severe_is_red_flag and self._in_clause(
-                doc, norms, span, self.severity_cues, self.language["severity"]["window"])
+                doc, norms, span, self.severity_cues, self.language["severity"]["window"]
+            )
             worse = self._in_clause(doc, norms, span, self.worsening_cues, self.language["worsening"]["window"])
-            mentions.append(Mention(
-                symptom_id=symptom_id, text=span.text, start=span.start_char, end=span.end_char,
-                negated=negated, red_flag=(kind == RED_FLAG or severe) and not negated,
-                worse=worse and not negated,
-            ))
+            mentions.append(
+                Mention(
+                    symptom_id=symptom_id,
+                    text=span.text,
+                    start=span.start_char,
+                    end=span.end_char,
+                    negated=negated,
+                    red_flag=(kind == RED_FLAG or severe) and not negated,
+                    worse=worse and not negated,
+                )
+            )
         return mentions
 
     def _temperatures(self, text: str) -> List[Temperature]:
@@ -354,12 +371,12 @@ class SymptomExtractor:
         for match in TEMPERATURE_PATTERN.finditer(text):
             number, degree, unit = match.group(1), match.group(2), match.group(3)
             value = float(number.replace(",", "."))
-            following = text[match.end():].split()[:1]
+            following = text[match.end() :].split()[:1]
             if following and following[0].lower().strip(".,!?") in self.not_temperature_units:
                 continue
             explicit = bool(degree or unit)
             has_decimal = "." in number or "," in number
-            if not (explicit or has_decimal or self._has_temperature_cue(text[:match.start()])):
+            if not (explicit or has_decimal or self._has_temperature_cue(text[: match.start()])):
                 continue
             if unit:
                 scale = unit[0].upper()
@@ -372,7 +389,15 @@ class SymptomExtractor:
             valid_range = (low_c, high_c) if scale == "C" else (low_f, high_f)
             if not valid_range[0] <= value <= valid_range[1]:
                 continue
-            found.append(Temperature(text=match.group(0).strip(), start=match.start(), end=match.start() + len(match.group(0).strip()), value=value, unit=scale))
+            found.append(
+                Temperature(
+                    text=match.group(0).strip(),
+                    start=match.start(),
+                    end=match.start() + len(match.group(0).strip()),
+                    value=value,
+                    unit=scale,
+                )
+            )
         return found
 
     def _has_temperature_cue(self, before: str) -> bool:
@@ -383,9 +408,17 @@ class SymptomExtractor:
     def _fever_from_temperatures(self, temperatures: Sequence[Temperature]) -> List[Mention]:
         threshold = self.language["temperature"]["fever_celsius"]
         return [
-            Mention(symptom_id="fever", text=t.text, start=t.start, end=t.end, negated=False,
-                    red_flag=False, value=t.display())
-            for t in temperatures if t.celsius >= threshold
+            Mention(
+                symptom_id="fever",
+                text=t.text,
+                start=t.start,
+                end=t.end,
+                negated=False,
+                red_flag=False,
+                value=t.display(),
+            )
+            for t in temperatures
+            if t.celsius >= threshold
         ]
 
     def _therapies(self, doc: Doc) -> List[TherapyMention]:
@@ -404,7 +437,9 @@ class SymptomExtractor:
         for sentence in SENTENCE_SPLIT.split(text):
             sentence_start = text.find(sentence, position)
             position = sentence_start + len(sentence)
-            names_treatment = any(sentence_start <= t.start < position for t in therapies) or self._mentions_treatment(sentence)
+            names_treatment = any(sentence_start <= t.start < position for t in therapies) or self._mentions_treatment(
+                sentence
+            )
             if names_treatment:
                 days = days_ago(sentence, date.today())
                 if days is not None:

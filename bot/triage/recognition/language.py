@@ -2,7 +2,7 @@
 
 A word-list check, not a model: the assistant only needs to tell these two languages from
 English well enough to say, in the person's language, that it works in English and where to get
-help. The lists live in bot/knowledge/language.yml.
+help. The lists live in bot/triage/knowledge/language.yml.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from bot.knowledge import Knowledge, load_knowledge
+from bot.triage.knowledge import Knowledge, load_knowledge
 
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
 def detect_other_language(text: str, knowledge: Optional[Knowledge] = None) -> Optional[str]:
-    """"es" or "fr" when the message reads as Spanish or French, else None."""
+    """ "es" or "fr" when the message reads as Spanish or French, else None."""
     settings = (knowledge or load_knowledge()).language["other_languages"]
     words = [w.lower() for w in WORD.findall(text.replace("’", "'"))]
     if not words:

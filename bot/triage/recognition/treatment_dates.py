@@ -13,9 +13,26 @@ from datetime import date, timedelta
 from typing import Optional
 
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "a couple of": 2,
-    "couple of": 2, "couple": 2, "few": 3, "a few": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "a couple of": 2,
+    "couple of": 2,
+    "couple": 2,
+    "few": 3,
+    "a few": 3,
 }
 DAY_NUMBER_PATTERN = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", re.IGNORECASE)
 AGO_PATTERN = re.compile(
@@ -23,10 +40,14 @@ AGO_PATTERN = re.compile(
     r"eleven|twelve|fourteen)\s+(days?|weeks?)\s+(?:ago|after|since|post|back)\b",
     re.IGNORECASE,
 )
-RELATIVE_DAY_PATTERN = re.compile(r"\b(yesterday|last night|today|this morning|tonight|this afternoon)\b", re.IGNORECASE)
+RELATIVE_DAY_PATTERN = re.compile(
+    r"\b(yesterday|last night|today|this morning|tonight|this afternoon)\b", re.IGNORECASE
+)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Whole names only: "sat", "sun" and "wed" are everyday words.
-WEEKDAY_PATTERN = re.compile(r"\b(monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|saturday|sunday)\b", re.IGNORECASE)
+WEEKDAY_PATTERN = re.compile(
+    r"\b(monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|saturday|sunday)\b", re.IGNORECASE
+)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
@@ -78,7 +99,7 @@ def _date_named(text: str, today: date) -> Optional[date]:
         this_month = _valid_past(today.year, today.month, day, today)
         if this_month is not None:
             return this_month
-        last_month = (today.replace(day=1) - timedelta(days=1))
+        last_month = today.replace(day=1) - timedelta(days=1)
         return _valid_past(last_month.year, last_month.month, day, today)
     return None
 

@@ -6,32 +6,33 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.follow_up import ActionAskFollowUp
+from actions.ask_follow_up import ActionAskFollowUp
 from actions.document_answers import ActionAnswerDriving, ActionExplainTopic, ActionListSideEffects
 from actions.summarise_conversation import ActionSummariseConversation
 from actions.triage_symptoms import ActionTriageSymptoms
-from bot.entities import extraction_to_entities
-from bot.safety import find_unsafe_phrases
-
-
-def user_event(text, intent, extractor, extra_entities=()):
-    entities = list(extra_entities) + extraction_to_entities(extractor.extract(text), None, text)
-    return {"event": "user", "text": text,
-            "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities}}
+from bot.triage.conversation import STATE_SLOT
+from bot.triage.reply_audit import find_unsafe_phrases
+from tests.support.events import user_event
 
 
 def tracker_for(text, intent, extractor, slots=None, extra_entities=(), earlier=(), active_loop=None):
     """A tracker whose latest message is `text`, after the user messages `earlier`."""
-    events = [user_event(t, "report_symptom", extractor) for t in earlier]
-    events.append(user_event(text, intent, extractor, extra_entities))
-    return Tracker.from_dict({
-        "sender_id": "test",
-        "slots": {"therapy": None, "days_since_treatment": None, "urgency": None, "topic": None, **(slots or {})},
-        "latest_message": events[-1]["parse_data"],
-        "events": events, "paused": False, "followup_action": None,
-        "active_loop": {"name": active_loop} if active_loop else {},
-        "latest_action_name": "utter_symptom_advice",
-    })
+    events = [user_event(t, extractor, timestamp=1000.0 + i) for i, t in enumerate(earlier)]
+    latest = user_event(text, extractor, intent, timestamp=1000.0 + len(events))
+    latest["parse_data"]["entities"] = list(extra_entities) + latest["parse_data"]["entities"]
+    events.append(latest)
+    return Tracker.from_dict(
+        {
+            "sender_id": "test",
+            "slots": {"therapy": None, "days_since_treatment": None, "urgency": None, "topic": None, **(slots or {})},
+            "latest_message": events[-1]["parse_data"],
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": active_loop} if active_loop else {},
+            "latest_action_name": "utter_symptom_advice",
+        }
+    )
 
 
 def run(action, tracker):
@@ -74,12 +75,15 @@ def test_triage_action_with_nothing_recognised_still_sends_the_payload(extractor
 def test_earlier_symptoms_keep_the_conversation_urgent(extractor):
     tracker = tracker_for("and a bit of a rash now", "report_symptom", extractor, earlier=["she's at 38.6"])
     messages, events = run(ActionTriageSymptoms(), tracker)
-    assert messages[0]["text"].startswith("Together with what you told me earlier (fever): Please contact your care team right away")
+    assert messages[0]["text"].startswith(
+        "Together with what you told me earlier (fever): Please contact your care team right away"
+    )
     triage = messages[0]["custom"]["triage"]
     assert triage["urgency"] == "urgent"
     assert {s["id"] for s in triage["symptoms"]} == {"fever", "rash"}
     assert {"event": "slot", "name": "conversation_urgency", "value": "urgent"} in [
-        {k: e[k] for k in ("event", "name", "value")} for e in events]
+        {k: e[k] for k in ("event", "name", "value")} for e in events
+    ]
 
 
 def test_a_routine_symptom_reported_again_is_urgent(extractor):
@@ -95,11 +99,14 @@ def test_caregiver_is_in_the_payload(extractor):
     assert messages[0]["custom"]["triage"]["urgency"] == "emergency"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("what side effects does elranatamab have", "missing from the copy I have"),
-    ("what are the side effects of blincyto", "“tremor”"),
-    ("is tremor a side effect", "Shaking or twitching (tremor) is listed among"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("what side effects does elranatamab have", "missing from the copy I have"),
+        ("what are the side effects of blincyto", "“tremor”"),
+        ("is tremor a side effect", "Shaking or twitching (tremor) is listed among"),
+    ],
+)
 def test_side_effects_action(extractor, text, expected):
     messages, _ = run(ActionListSideEffects(), tracker_for(text, "ask_side_effects", extractor))
     assert expected in messages[0]["text"]
@@ -109,7 +116,9 @@ def test_side_effects_action(extractor, text, expected):
 
 def test_explain_topic_reads_diets_topic_entity(extractor):
     topic = {"entity": "topic", "value": "icans", "start": 8, "end": 13, "extractor": "DIETClassifier"}
-    messages, _ = run(ActionExplainTopic(), tracker_for("what is icans", "ask_what_is", extractor, extra_entities=[topic]))
+    messages, _ = run(
+        ActionExplainTopic(), tracker_for("what is icans", "ask_what_is", extractor, extra_entities=[topic])
+    )
     assert "immune effector cell-associated neurotoxicity syndrome (ICANS)" in messages[0]["text"]
 
 
@@ -119,8 +128,12 @@ def test_driving_action(extractor):
 
 
 def test_summary_lists_the_whole_conversation_and_the_advice(extractor):
-    tracker = tracker_for("no", "deny", extractor, earlier=[
-        "she's been off all evening", "now 38.6", "and she can't find her words, no seizure"])
+    tracker = tracker_for(
+        "no",
+        "deny",
+        extractor,
+        earlier=["she's been off all evening", "now 38.6", "and she can't find her words, no seizure"],
+    )
     messages, _ = run(ActionSummariseConversation(), tracker)
     text = messages[0]["text"]
     assert "- Reported: fever (38.6 C), trouble speaking." in text
@@ -129,7 +142,17 @@ def test_summary_lists_the_whole_conversation_and_the_advice(extractor):
 
 
 def slot_events(events):
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    """The slots an action sets, but the kept conversation state (tests/unit/triage/test_conversation.py)."""
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot" and e["name"] != STATE_SLOT}
+
+
+def test_every_action_that_adds_up_the_conversation_keeps_its_state(extractor):
+    tracker = tracker_for("and now a headache", "report_symptom", extractor, earlier=["temp 38.7"])
+    for action in (ActionTriageSymptoms(), ActionAskFollowUp(), ActionSummariseConversation()):
+        _, events = run(action, tracker)
+        kept = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == STATE_SLOT)
+        assert kept["through"] == tracker.events[-1]["timestamp"], action.name()
+        assert {r["symptom_id"] for r in kept["reported"]["reports"]} == {"fever", "headache"}, action.name()
 
 
 def test_follow_up_after_a_fever_asks_about_related_symptoms_once(extractor):
@@ -141,11 +164,17 @@ def test_follow_up_after_a_fever_asks_about_related_symptoms_once(extractor):
         "related_asked": ["confusion", "trouble_speaking", "tremor", "trouble_breathing"],
     }
     asked = slot_events(events)["related_asked"]
-    tracker = tracker_for("and a headache", "report_symptom", extractor, earlier=["temp 38.7"],
-                          slots={"related_asked": asked})
+    tracker = tracker_for(
+        "and a headache", "report_symptom", extractor, earlier=["temp 38.7"], slots={"related_asked": asked}
+    )
     messages, events = run(ActionAskFollowUp(), tracker)
-    assert not set(asked) & set(slot_events(events)["related_asked"][len(asked):])
-    tracker = tracker_for("no", "deny", extractor, slots={"related_asked": ["fever", "confusion", "trouble_speaking", "trouble_breathing"]})
+    assert not set(asked) & set(slot_events(events)["related_asked"][len(asked) :])
+    tracker = tracker_for(
+        "no",
+        "deny",
+        extractor,
+        slots={"related_asked": ["fever", "confusion", "trouble_speaking", "trouble_breathing"]},
+    )
     messages, events = run(ActionAskFollowUp(), tracker)
     assert messages[0]["response"] == "utter_ask_anything_else"
     assert slot_events(events) == {"follow_up": "anything_else"}
@@ -160,12 +189,23 @@ def test_follow_up_offers_a_caregiver_the_checks_first(extractor):
 
 def test_a_report_during_the_checks_answers_the_check_being_asked(extractor):
     checking = {"requested_slot": "check_orientation"}
-    tracker = tracker_for("she couldn't tell me where she is", "report_symptom", extractor, slots=checking,
-                          active_loop="caregiver_checks_form", earlier=["my mum is confused"])
+    tracker = tracker_for(
+        "she couldn't tell me where she is",
+        "report_symptom",
+        extractor,
+        slots=checking,
+        active_loop="caregiver_checks_form",
+        earlier=["my mum is confused"],
+    )
     _, events = run(ActionTriageSymptoms(), tracker)
     assert slot_events(events)["check_orientation"] == "changed"
-    tracker = tracker_for("no she's not confused about that", "report_symptom", extractor, slots=checking,
-                          active_loop="caregiver_checks_form")
+    tracker = tracker_for(
+        "no she's not confused about that",
+        "report_symptom",
+        extractor,
+        slots=checking,
+        active_loop="caregiver_checks_form",
+    )
     _, events = run(ActionTriageSymptoms(), tracker)
     assert slot_events(events)["check_orientation"] == "unchanged"
     tracker = tracker_for("she couldn't tell me where she is", "report_symptom", extractor, slots=checking)
@@ -174,21 +214,36 @@ def test_a_report_during_the_checks_answers_the_check_being_asked(extractor):
 
 
 def test_a_changed_check_counts_in_the_conversation(extractor):
-    tracker = tracker_for("no", "deny", extractor, earlier=["my husband seems a bit off"],
-                          slots={"check_naming": "changed", "check_orientation": "unchanged"})
+    tracker = tracker_for(
+        "no",
+        "deny",
+        extractor,
+        earlier=["my husband seems a bit off"],
+        slots={"check_naming": "changed", "check_orientation": "unchanged"},
+    )
     messages, _ = run(ActionSummariseConversation(), tracker)
     assert "- Reported: trouble speaking." in messages[0]["text"]
     assert "My advice: Please contact your care team right away" in messages[0]["text"]
 
 
 def test_summary_shows_the_treatment_answers(extractor):
-    tracker = tracker_for("no", "deny", extractor, earlier=["I have a rash"],
-                          slots={"therapy": "some trial drug", "treatment_timing": "3 days ago"})
+    tracker = tracker_for(
+        "no",
+        "deny",
+        extractor,
+        earlier=["I have a rash"],
+        slots={"therapy": "some trial drug", "treatment_timing": "3 days ago"},
+    )
     text = run(ActionSummariseConversation(), tracker)[0][0]["text"]
     assert "- Treatment, in your words: “some trial drug”." in text
     assert "- Last given: 3 days ago." in text
-    tracker = tracker_for("no", "deny", extractor, earlier=["I have a rash"],
-                          slots={"therapy": "elranatamab", "treatment_timing": "unknown"})
+    tracker = tracker_for(
+        "no",
+        "deny",
+        extractor,
+        earlier=["I have a rash"],
+        slots={"therapy": "elranatamab", "treatment_timing": "unknown"},
+    )
     text = run(ActionSummariseConversation(), tracker)[0][0]["text"]
     assert "- Treatment: elranatamab (Elrexfio)." in text or "- Treatment: elranatamab" in text
     assert "- Last given: not known." in text

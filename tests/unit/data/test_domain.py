@@ -1,15 +1,18 @@
-"""The domain's safety text: the same advice as the knowledge base, safe, and always the care team."""
-
-from pathlib import Path
+"""The domain's safety text: the same advice as bot/triage/wording.py, safe, and always the care team."""
 
 import yaml
 
-from bot.safety import find_unsafe_phrases
+from bot import REPO_ROOT
+from bot.triage import wording
+from bot.triage.reply_audit import find_unsafe_phrases
+from evaluation.domain_text import load_domain
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DOMAIN = yaml.safe_load((REPO_ROOT / "domain.yml").read_text())
-RULES = [rule for path in sorted((REPO_ROOT / "data").glob("rules*.yml"))
-         for rule in yaml.safe_load(path.read_text()).get("rules", [])]
+DOMAIN = load_domain()
+RULES = [
+    rule
+    for path in sorted((REPO_ROOT / "data" / "rules").glob("*.yml"))
+    for rule in yaml.safe_load(path.read_text()).get("rules", [])
+]
 FORM_QUESTIONS = {f"utter_ask_{slot}" for form in DOMAIN["forms"].values() for slot in form["required_slots"]}
 
 
@@ -17,13 +20,12 @@ def responses():
     return [(name, v["text"]) for name, variations in DOMAIN["responses"].items() for v in variations]
 
 
-def test_symptom_advice_variations_equal_the_knowledge_base(knowledge):
+def test_symptom_advice_variations_equal_the_wording():
     variations = DOMAIN["responses"]["utter_symptom_advice"]
     by_urgency = {
-        (v["condition"][0]["value"] if "condition" in v else "unclear"): " ".join(v["text"].split())
-        for v in variations
+        (v["condition"][0]["value"] if "condition" in v else "unclear"): " ".join(v["text"].split()) for v in variations
     }
-    assert by_urgency == knowledge.urgency_advice
+    assert by_urgency == wording.URGENCY_ADVICE
 
 
 def test_every_domain_response_is_safe():
@@ -33,9 +35,16 @@ def test_every_domain_response_is_safe():
 
 def test_responses_that_can_follow_a_symptom_name_the_care_team():
     """A symptom may reach any of these (misclassified, or said after the question)."""
-    for name in ["utter_symptom_advice", "utter_default", "utter_cannot_diagnose",
-                 "utter_cannot_advise_medication", "utter_goodbye", "utter_no_symptoms",
-                 "utter_you_are_welcome", "utter_out_of_scope"]:
+    for name in [
+        "utter_symptom_advice",
+        "utter_default",
+        "utter_cannot_diagnose",
+        "utter_cannot_advise_medication",
+        "utter_goodbye",
+        "utter_no_symptoms",
+        "utter_you_are_welcome",
+        "utter_out_of_scope",
+    ]:
         for variation in DOMAIN["responses"][name]:
             assert "care team" in variation["text"], name
 
@@ -50,12 +59,12 @@ def test_every_symptom_report_rule_gives_the_advice_before_anything_else():
         assert actions[2] in ("treatment_form", "caregiver_checks_form"), rule["rule"]
 
 
-def test_a_change_in_the_caregiver_checks_gets_the_urgent_advice(knowledge):
+def test_a_change_in_the_caregiver_checks_gets_the_urgent_advice():
     result = DOMAIN["responses"]["utter_caregiver_checks_result"]
     checks = DOMAIN["forms"]["caregiver_checks_form"]["required_slots"]
     changed = {v["condition"][0]["name"]: v["text"] for v in result if "condition" in v}
     assert set(changed) == set(checks) and len(set(changed.values())) == 1
-    assert " ".join(next(iter(changed.values())).split()).endswith(knowledge.urgency_advice["urgent"])
+    assert " ".join(next(iter(changed.values())).split()).endswith(wording.URGENCY_ADVICE["urgent"])
     unchanged = next(v["text"] for v in result if "condition" not in v)
     assert "cannot rule anything out" in unchanged and "care team" in unchanged and "911" in unchanged
 
@@ -63,22 +72,29 @@ def test_a_change_in_the_caregiver_checks_gets_the_urgent_advice(knowledge):
 def test_each_check_after_a_change_first_says_to_contact_the_care_team():
     checks = DOMAIN["forms"]["caregiver_checks_form"]["required_slots"]
     for previous, check in zip(checks, checks[1:]):
-        after_change = [v for v in DOMAIN["responses"][f"utter_ask_{check}"]
-                        if v.get("condition") == [{"type": "slot", "name": previous, "value": "changed"}]]
+        after_change = [
+            v
+            for v in DOMAIN["responses"][f"utter_ask_{check}"]
+            if v.get("condition") == [{"type": "slot", "name": previous, "value": "changed"}]
+        ]
         assert len(after_change) == 1, check
         assert after_change[0]["text"].index("care team") < after_change[0]["text"].index("?"), check
 
 
 def test_emergency_advice_names_emergency_services_then_the_care_team():
-    emergency = next(v["text"] for v in DOMAIN["responses"]["utter_symptom_advice"]
-                     if v.get("condition", [{}])[0].get("value") == "emergency")
+    emergency = next(
+        v["text"]
+        for v in DOMAIN["responses"]["utter_symptom_advice"]
+        if v.get("condition", [{}])[0].get("value") == "emergency"
+    )
     assert emergency.index("emergency services") < emergency.index("care team")
 
 
 def used_in_training_data(key):
     """Every intent or action named in rules and stories (rasa data validate misses unused intents)."""
     blocks = []
-    for path in sorted((REPO_ROOT / "data").glob("*.yml")):
+    folders = (REPO_ROOT / "data" / "rules", REPO_ROOT / "data" / "stories")
+    for path in sorted(path for folder in folders for path in folder.glob("*.yml")):
         content = yaml.safe_load(path.read_text()) or {}
         blocks += content.get("rules", []) + content.get("stories", [])
     return {step[key] for block in blocks for step in block["steps"] if key in step}

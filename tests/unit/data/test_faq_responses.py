@@ -1,25 +1,21 @@
-"""The answers to the retrieval intent `faq` (data/faq_responses.yml) are reviewed like the
+"""The answers to the retrieval intent `faq` (data/responses/faq.yml) are reviewed like the
 knowledge base: every quote is in the document its part cites, every citation names a document
-of bot/knowledge/sources.yml, every answer names the care team and passes the safety checker,
+of bot/triage/knowledge/sources.yml, every answer names the care team and passes the safety checker,
 and the sub-intents of data/nlu/faq.yml, the responses and the test stories match one to one."""
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from bot import REPO_ROOT
+from bot.triage.knowledge import default_sources_dir, load_knowledge
+from bot.triage.reply_audit import find_unsafe_phrases
 
-from bot.knowledge import default_sources_dir, load_knowledge  # noqa: E402
-from bot.safety import find_unsafe_phrases  # noqa: E402
-
-RESPONSES_FILE = REPO_ROOT / "data" / "faq_responses.yml"
+RESPONSES_FILE = REPO_ROOT / "data" / "responses" / "faq.yml"
 NLU_FILE = REPO_ROOT / "data" / "nlu" / "faq.yml"
-RULES_FILE = REPO_ROOT / "data" / "rules_faq.yml"
+RULES_FILE = REPO_ROOT / "data" / "rules" / "faq.yml"
 STORIES_FILE = REPO_ROOT / "tests" / "stories" / "test_faq.yml"
 DOMAIN_FILE = REPO_ROOT / "domain.yml"
 
@@ -30,8 +26,13 @@ CARE_TEAM_REMINDER = (
 # The questions the documents answer that ask_what_is, ask_side_effects and ask_driving (answered
 # from the knowledge base by actions) do not cover.
 REQUIRED_SUB_INTENTS = {
-    "car_t_products", "bispecific_products", "when_crs_happens", "blinatumomab_in_hospital",
-    "pregnancy_immunomodulators", "helplines", "how_car_t_is_given",
+    "car_t_products",
+    "bispecific_products",
+    "when_crs_happens",
+    "blinatumomab_in_hospital",
+    "pregnancy_immunomodulators",
+    "helplines",
+    "how_car_t_is_given",
 }
 # Answers about side effects end with the assistant's standard care-team sentence.
 SIDE_EFFECT_SUB_INTENTS = {"when_crs_happens", "blinatumomab_in_hospital", "how_car_t_is_given"}
@@ -44,7 +45,7 @@ QUOTE = re.compile(r"“([^”]*)”")
 
 def normalise(text):
     """Compare texts as a reader would: curly quotes, spacing and case do not matter
-    (the same normalisation as tests/bot/test_knowledge.py)."""
+    (the same normalisation as tests/unit/triage/test_knowledge.py)."""
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(text.split()).lower()
 
@@ -67,7 +68,8 @@ def examples_of(nlu_file):
             continue
         lines = [line.strip() for line in (item.get("examples") or "").splitlines()]
         found.setdefault(item["intent"], []).extend(
-            strip_annotations(line[2:].strip()) for line in lines if line.startswith("- "))
+            strip_annotations(line[2:].strip()) for line in lines if line.startswith("- ")
+        )
     return found
 
 
@@ -90,13 +92,13 @@ def answers(responses):
     for key, variations in responses.items():
         assert key.startswith("utter_faq/"), key
         assert variations and all(v.get("text") for v in variations), key
-        found[key[len("utter_faq/"):]] = [v["text"] for v in variations]
+        found[key[len("utter_faq/") :]] = [v["text"] for v in variations]
     return found
 
 
 @pytest.fixture(scope="module")
 def faq_examples():
-    return {intent[len("faq/"):]: examples for intent, examples in examples_of(NLU_FILE).items()}
+    return {intent[len("faq/") :]: examples for intent, examples in examples_of(NLU_FILE).items()}
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +123,13 @@ def cited_parts(text):
     and what follows the last citation."""
     parts, start = [], 0
     for match in CITATION.finditer(text):
-        parts.append((text[start:match.start()], match))
+        parts.append((text[start : match.start()], match))
         start = match.end()
     return parts, text[start:]
 
 
 # ------------------------------------------------------------------ sub-intents match one to one
+
 
 def test_every_required_sub_intent_has_examples_and_an_answer(answers, faq_examples):
     assert REQUIRED_SUB_INTENTS <= set(faq_examples), REQUIRED_SUB_INTENTS - set(faq_examples)
@@ -143,6 +146,7 @@ def test_nlu_file_holds_only_the_faq_retrieval_intent():
 
 
 # ------------------------------------------------------------------ quotes and citations
+
 
 def test_every_answer_cites_a_document_of_sources_yml(answers, sources_by_citation):
     for name, text in all_texts(answers):
@@ -200,6 +204,7 @@ def test_titles_and_publishers_are_those_of_sources_yml(kb, answers):
 
 # ------------------------------------------------------------------ care team and safety
 
+
 def test_every_answer_names_the_care_team(answers):
     for name, text in all_texts(answers):
         assert "care team" in text.lower(), name
@@ -225,6 +230,7 @@ def test_helplines_are_information_lines_not_the_care_team(answers):
 
 # ------------------------------------------------------------------ NLU examples
 
+
 def test_enough_examples_per_sub_intent(faq_examples):
     few = {name: len(examples) for name, examples in faq_examples.items() if len(examples) < MIN_EXAMPLES}
     assert not few, few
@@ -248,12 +254,15 @@ def test_no_example_duplicates_another_nlu_file(faq_examples):
             others.update({example_key(e): (intent, nlu_file.name) for e in examples})
     duplicates = [
         (name, example, others[example_key(example)])
-        for name, examples in faq_examples.items() for example in examples if example_key(example) in others
+        for name, examples in faq_examples.items()
+        for example in examples
+        if example_key(example) in others
     ]
     assert not duplicates, duplicates
 
 
 # ------------------------------------------------------------------ rule, domain, test stories
+
 
 def test_rule_sends_faq_to_utter_faq():
     rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))["rules"]
@@ -276,5 +285,5 @@ def test_stories_cover_every_sub_intent(faq_examples):
             if intent.startswith("faq/"):
                 assert step.get("user", "").strip(), story["story"]
                 assert following == {"action": "utter_faq"}, story["story"]
-                covered.add(intent[len("faq/"):])
+                covered.add(intent[len("faq/") :])
     assert covered == set(faq_examples), set(faq_examples) ^ covered

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.extraction import SymptomExtractor
-from bot.knowledge import load_knowledge
-from bot.triage import triage
+from bot import REPO_ROOT
+from bot.triage.engine import triage
+from bot.triage.knowledge import load_knowledge
+from bot.triage.recognition.extractor import SymptomExtractor
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-HELDOUT_SETS = sorted((REPO_ROOT / "tests" / "heldout").glob("*.yml"))
+HELDOUT_SETS = sorted((REPO_ROOT / "tests" / "data" / "heldout").glob("*.yml"))
 
 
 def examples(path: Path):

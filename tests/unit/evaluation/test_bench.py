@@ -9,16 +9,32 @@ from evaluation.bench_load import REPORT, LoadRun, TurnRecord
 
 
 def _measured(name):
-    runs = {level: LoadRun(level, [TurnRecord(REPORT, OK, 10.0 * level, 0.0),
-                                   TurnRecord(REPORT, OK, 20.0 * level, 0.1),
-                                   TurnRecord(REPORT, TIMEOUT, 30000.0, 0.2)], elapsed_s=1.0)
-            for level in (1, 8, 32)}
+    runs = {
+        level: LoadRun(
+            level,
+            [
+                TurnRecord(REPORT, OK, 10.0 * level, 0.0),
+                TurnRecord(REPORT, OK, 20.0 * level, 0.1),
+                TurnRecord(REPORT, TIMEOUT, 30000.0, 0.2),
+            ],
+            elapsed_s=1.0,
+        )
+        for level in (1, 8, 32)
+    }
     figures = PipelineFigures(
-        name=name, model=f"models/{name}.tar.gz", ready_s=25.0, startup_other_cpu_cores=0.0, training_s=None,
-        rasa_peak_bytes=800_000_000, rasa_final_bytes=700_000_000,
+        name=name,
+        model=f"models/{name}.tar.gz",
+        ready_s=25.0,
+        startup_other_cpu_cores=0.0,
+        training_s=None,
+        rasa_peak_bytes=800_000_000,
+        rasa_final_bytes=700_000_000,
         actions_peak_bytes=90_000_000,
-        levels={level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, 0.1)
-                for level, run in runs.items()})
+        levels={
+            level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, 0.1)
+            for level, run in runs.items()
+        },
+    )
     return figures, runs
 
 
@@ -26,8 +42,12 @@ def test_the_raw_file_keeps_every_turn_and_the_pipelines_figures(tmp_path):
     project, project_runs = _measured("project")
     default, default_runs = _measured("default")
     path = tmp_path / "bench_raw.json"
-    write_raw({"project": project, "default": default}, {"project": project_runs, "default": default_runs},
-              {"cores": "2"}, path)
+    write_raw(
+        {"project": project, "default": default},
+        {"project": project_runs, "default": default_runs},
+        {"cores": "2"},
+        path,
+    )
     raw = json.loads(path.read_text())
     assert raw["machine"] == {"cores": "2"}
     assert raw["pipelines"]["project"]["ready_s"] == 25.0

@@ -6,12 +6,34 @@ import subprocess
 import pytest
 
 from evaluation.bench_figures import (
-    EMPTY_REPLY, FAILED, MET, MISSED, NOT_MEASURED, NOT_RECORDED, OK, REFUSED, TIMEOUT, LevelFigures,
-    PipelineFigures, busy_neighbour_levels, check_targets, comparison_rows, cpu_model, level_figures, markdown_report, percentile, ratio,
-    read_training_seconds, targets_text, text_table, trained_side_by_side, training_seconds_path, turns_per_second,
+    EMPTY_REPLY,
+    FAILED,
+    MET,
+    MISSED,
+    NOT_MEASURED,
+    NOT_RECORDED,
+    OK,
+    REFUSED,
+    TIMEOUT,
+    LevelFigures,
+    PipelineFigures,
+    busy_neighbour_levels,
+    check_targets,
+    comparison_rows,
+    cpu_model,
+    level_figures,
+    markdown_report,
+    percentile,
+    ratio,
+    read_training_seconds,
+    targets_text,
+    text_table,
+    trained_side_by_side,
+    training_seconds_path,
+    turns_per_second,
     unanswered_levels,
 )
-from evaluation.stack import REPO_ROOT
+from ops.stack import REPO_ROOT
 
 
 def test_percentiles_interpolate_between_ranks_like_numpy():
@@ -33,8 +55,16 @@ def test_turns_per_second():
 
 
 def test_a_levels_latencies_are_those_of_answered_turns_and_refusals_are_counted_apart():
-    turns = [(OK, 10.0), (OK, 20.0), (OK, 30.0), (OK, 40.0), (REFUSED, 1.0), (TIMEOUT, 30000.0),
-             (EMPTY_REPLY, 5.0), (EMPTY_REPLY, 6.0)]
+    turns = [
+        (OK, 10.0),
+        (OK, 20.0),
+        (OK, 30.0),
+        (OK, 40.0),
+        (REFUSED, 1.0),
+        (TIMEOUT, 30000.0),
+        (EMPTY_REPLY, 5.0),
+        (EMPTY_REPLY, 6.0),
+    ]
     figures = level_figures(8, turns, elapsed_s=2.0, other_cpu_cores=0.05)
     assert (figures.turns, figures.answered, figures.refused) == (8, 4, 1)
     assert figures.errors == {TIMEOUT: 1, EMPTY_REPLY: 2}
@@ -52,20 +82,41 @@ def test_a_level_without_an_answer_has_no_latency():
 
 
 def _level(concurrency, p95, per_second=50.0, answered=100, turns=100, p50=None, other_cores=0.0):
-    return LevelFigures(concurrency=concurrency, turns=turns, answered=answered, refused=0,
-                        errors={TIMEOUT: turns - answered} if turns > answered else {},
-                        p50_ms=p50 if p50 is not None else p95 / 2, p95_ms=p95, p99_ms=p95 * 1.5,
-                        turns_per_second=per_second, other_cpu_cores=other_cores)
+    return LevelFigures(
+        concurrency=concurrency,
+        turns=turns,
+        answered=answered,
+        refused=0,
+        errors={TIMEOUT: turns - answered} if turns > answered else {},
+        p50_ms=p50 if p50 is not None else p95 / 2,
+        p95_ms=p95,
+        p99_ms=p95 * 1.5,
+        turns_per_second=per_second,
+        other_cpu_cores=other_cores,
+    )
 
 
-def _pipeline(name="project", p95s=(50.0, 100.0, 400.0), per_second=(20.0, 45.0, 45.0), ready=30.0,
-              training=200.0, rasa_mb=900, actions_mb=100):
+def _pipeline(
+    name="project",
+    p95s=(50.0, 100.0, 400.0),
+    per_second=(20.0, 45.0, 45.0),
+    ready=30.0,
+    training=200.0,
+    rasa_mb=900,
+    actions_mb=100,
+):
     levels = {c: _level(c, p95, rate) for c, p95, rate in zip((1, 8, 32), p95s, per_second)}
-    return PipelineFigures(name=name, model=f"models/{name}.tar.gz", ready_s=ready, startup_other_cpu_cores=0.01,
-                           training_s=training,
-                           rasa_peak_bytes=rasa_mb * 1_000_000, rasa_final_bytes=rasa_mb * 900_000,
-                           actions_peak_bytes=actions_mb * 1_000_000,
-                           levels=levels)
+    return PipelineFigures(
+        name=name,
+        model=f"models/{name}.tar.gz",
+        ready_s=ready,
+        startup_other_cpu_cores=0.01,
+        training_s=training,
+        rasa_peak_bytes=rasa_mb * 1_000_000,
+        rasa_final_bytes=rasa_mb * 900_000,
+        actions_peak_bytes=actions_mb * 1_000_000,
+        levels=levels,
+    )
 
 
 def test_training_seconds_are_read_next_to_the_model(tmp_path):
@@ -94,8 +145,12 @@ def test_ratio_is_missing_without_both_figures():
 
 
 def test_the_side_by_side_rows_compare_each_figure():
-    rows = {row[0]: row[1:] for row in comparison_rows(_pipeline(), _pipeline("default", p95s=(40.0, 50.0, 200.0),
-                                                                              ready=20.0, training=None))}
+    rows = {
+        row[0]: row[1:]
+        for row in comparison_rows(
+            _pipeline(), _pipeline("default", p95s=(40.0, 50.0, 200.0), ready=20.0, training=None)
+        )
+    }
     assert rows["ready after start (s)"] == ("30.0", "20.0", "1.50")
     assert rows["training (s)"] == ("200.0", NOT_RECORDED, "-")
     assert rows["Rasa peak resident memory (MB)"] == ("900", "900", "1.00")
@@ -124,8 +179,7 @@ def test_targets_met():
 
 
 def test_targets_missed_each_for_its_own_reason():
-    slow = _pipeline(p95s=(50.0, 150.0, 400.0), per_second=(20.0, 30.0, 39.9), ready=41.0, training=400.0,
-                     rasa_mb=1600)
+    slow = _pipeline(p95s=(50.0, 150.0, 400.0), per_second=(20.0, 30.0, 39.9), ready=41.0, training=400.0, rasa_mb=1600)
     checks = {c.target: c for c in check_targets(slow, _pipeline("default", p95s=(50.0, 100.0, 300.0)))}
     assert checks["p95 turn latency < 150 ms at 8 concurrent"].status == MISSED
     assert checks[">= 40 turns/s at 32 concurrent"].status == MISSED
@@ -176,7 +230,9 @@ def test_steps_when_other_processes_took_the_cpu_are_named():
     busy.levels[8] = _level(8, 100.0, other_cores=0.21)
     busy.levels[32] = _level(32, 100.0, other_cores=0.2)
     assert busy_neighbour_levels({"project": quiet, "default": busy}) == [
-        "default start-up: 0.90 cores", "default 8 concurrent: 0.21 cores"]
+        "default start-up: 0.90 cores",
+        "default 8 concurrent: 0.21 cores",
+    ]
     checks = check_targets(quiet, busy)
     assert "The machine was not idle" in markdown_report(quiet, busy, checks, {})
     assert "The machine was not idle" not in markdown_report(quiet, quiet, checks, {})
@@ -202,12 +258,12 @@ def test_the_makefiles_timing_script_records_what_bench_reads(tmp_path):
     model = tmp_path / "triage.tar.gz"
     model.write_bytes(b"model")
     seconds = training_seconds_path(model)
-    timed = subprocess.run([REPO_ROOT / "scripts" / "timed.sh", seconds, "sleep", "0.3"])
+    timed = subprocess.run([REPO_ROOT / "ops" / "timed.sh", seconds, "sleep", "0.3"])
     assert timed.returncode == 0
     assert 0.2 <= read_training_seconds(model) < 5
     assert not trained_side_by_side(model)
     seconds.unlink()
-    failed = subprocess.run([REPO_ROOT / "scripts" / "timed.sh", seconds, "false"])
+    failed = subprocess.run([REPO_ROOT / "ops" / "timed.sh", seconds, "false"])
     assert failed.returncode != 0 and not seconds.exists()
 
 
@@ -215,8 +271,9 @@ def test_a_training_that_shared_the_cores_is_reported_as_side_by_side_not_agains
     model = tmp_path / "triage.tar.gz"
     model.write_bytes(b"model")
     seconds = training_seconds_path(model)
-    timed = subprocess.run([REPO_ROOT / "scripts" / "timed.sh", seconds, "true"],
-                           env={**os.environ, "TRAINED_SIDE_BY_SIDE": "yes"})
+    timed = subprocess.run(
+        [REPO_ROOT / "ops" / "timed.sh", seconds, "true"], env={**os.environ, "TRAINED_SIDE_BY_SIDE": "yes"}
+    )
     assert timed.returncode == 0
     assert read_training_seconds(model) < 5 and trained_side_by_side(model)
 

@@ -8,16 +8,36 @@ import pytest
 import yaml
 from aiohttp import web
 
-from bot.channels.guard import GuardReplies
+from bot.server.channels.guard import GuardReplies
 from evaluation import bench_load
 from evaluation.bench_figures import (
-    CONNECTION_ERROR, EMPTY_REPLY, FAILED, HTTP_ERROR, INVALID_REPLY, OK, REFUSED, TIMEOUT,
+    CONNECTION_ERROR,
+    EMPTY_REPLY,
+    FAILED,
+    HTTP_ERROR,
+    INVALID_REPLY,
+    OK,
+    REFUSED,
+    TIMEOUT,
 )
 from evaluation.bench_load import (
-    ANSWER, CLOSING_ANSWERS, HELDOUT, QUESTION, REPORT, THANKS, THERAPY_ANSWERS, TIMING_ANSWERS, VIGNETTES, Turn,
-    classify_reply, conversation_scripts, failure_replies, message_sources, run_load,
+    ANSWER,
+    CLOSING_ANSWERS,
+    HELDOUT,
+    QUESTION,
+    REPORT,
+    THANKS,
+    THERAPY_ANSWERS,
+    TIMING_ANSWERS,
+    VIGNETTES,
+    Turn,
+    classify_reply,
+    conversation_scripts,
+    failure_replies,
+    message_sources,
+    run_load,
 )
-from evaluation.stack import WEBHOOK_PATH, free_port
+from ops.stack import WEBHOOK_PATH, free_port
 
 FLOOD_LIMIT_MESSAGES = 20
 
@@ -37,8 +57,12 @@ def _first(scripts, count):
 
 def test_the_same_seed_gives_the_same_conversations():
     reports, questions = message_sources()
-    assert _first(conversation_scripts(reports, questions, 8), 50) == _first(conversation_scripts(reports, questions, 8), 50)
-    assert _first(conversation_scripts(reports, questions, 8), 50) != _first(conversation_scripts(reports, questions, 32), 50)
+    assert _first(conversation_scripts(reports, questions, 8), 50) == _first(
+        conversation_scripts(reports, questions, 8), 50
+    )
+    assert _first(conversation_scripts(reports, questions, 8), 50) != _first(
+        conversation_scripts(reports, questions, 32), 50
+    )
 
 
 def test_conversations_are_mostly_reports_with_the_answers_a_person_gives():
@@ -52,8 +76,9 @@ def test_conversations_are_mostly_reports_with_the_answers_a_person_gives():
         first, *rest = conversation
         if first.kind == REPORT:
             assert first.text in reports
-            assert [t.text in answers for t, answers in zip(rest, (THERAPY_ANSWERS, TIMING_ANSWERS, CLOSING_ANSWERS))] \
-                == [True, True, True]
+            assert [
+                t.text in answers for t, answers in zip(rest, (THERAPY_ANSWERS, TIMING_ANSWERS, CLOSING_ANSWERS))
+            ] == [True, True, True]
             assert {t.kind for t in rest} == {ANSWER}
         else:
             asked = [t for t in conversation if t.kind == QUESTION]
@@ -64,16 +89,19 @@ def test_conversations_are_mostly_reports_with_the_answers_a_person_gives():
 REPLIES = GuardReplies()
 
 
-@pytest.mark.parametrize("status, body, outcome", [
-    (200, [{"recipient_id": "a", "text": "Please contact your care team right away."}], OK),
-    (200, [{"recipient_id": "a", "custom": {"triage": {}}}], OK),
-    (200, [], EMPTY_REPLY),
-    (200, {"error": "x"}, EMPTY_REPLY),
-    (400, None, HTTP_ERROR),
-    (500, None, HTTP_ERROR),
-    (200, [{"recipient_id": "a", "text": REPLIES.too_fast}], REFUSED),
-    (200, [{"recipient_id": "a", "text": REPLIES.failure}], FAILED),
-])
+@pytest.mark.parametrize(
+    "status, body, outcome",
+    [
+        (200, [{"recipient_id": "a", "text": "Please contact your care team right away."}], OK),
+        (200, [{"recipient_id": "a", "custom": {"triage": {}}}], OK),
+        (200, [], EMPTY_REPLY),
+        (200, {"error": "x"}, EMPTY_REPLY),
+        (400, None, HTTP_ERROR),
+        (500, None, HTTP_ERROR),
+        (200, [{"recipient_id": "a", "text": REPLIES.too_fast}], REFUSED),
+        (200, [{"recipient_id": "a", "text": REPLIES.failure}], FAILED),
+    ],
+)
 def test_how_a_rest_answer_counts(status, body, outcome):
     assert classify_reply(status, body) == outcome
 
@@ -124,9 +152,13 @@ async def _run_against_fake(scripts, seconds, concurrency=2):
 
 
 def test_the_driver_records_every_outcome_and_a_person_stops_when_not_answered():
-    conversations = [[Turn("hello", REPORT), Turn("flood", ANSWER), Turn("never sent", ANSWER)],
-                     [Turn("broken", REPORT), Turn("never sent", ANSWER)],
-                     [Turn("empty", QUESTION)], [Turn("garbled", QUESTION)], [Turn("hi", REPORT), Turn("ok", ANSWER)]]
+    conversations = [
+        [Turn("hello", REPORT), Turn("flood", ANSWER), Turn("never sent", ANSWER)],
+        [Turn("broken", REPORT), Turn("never sent", ANSWER)],
+        [Turn("empty", QUESTION)],
+        [Turn("garbled", QUESTION)],
+        [Turn("hi", REPORT), Turn("ok", ANSWER)],
+    ]
     run, received = asyncio.run(_run_against_fake(itertools.cycle(conversations), seconds=0.5))
     recorded = Counter(r.outcome for r in run.records)
     assert set(recorded) == {OK, REFUSED, HTTP_ERROR, EMPTY_REPLY, INVALID_REPLY}

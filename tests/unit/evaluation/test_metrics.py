@@ -1,6 +1,6 @@
 """The evaluation's figures, on hand-made parses: what each figure counts."""
 
-from bot.entities import extraction_to_entities
+from bot.triage.entities import extraction_to_entities
 from evaluation.metrics import count_symptoms, intent_of, symptoms_in, triage_figures, triaged_urgency
 from evaluation.replies import reply_text
 
@@ -39,8 +39,10 @@ def test_a_report_without_an_urgency_entity_gets_the_unclear_advice_counted_as_u
 
 def test_triage_figures_count_red_flags_and_under_triage(extractor):
     vignettes = [{"id": "seizure", "urgency": "emergency"}, {"id": "rash", "urgency": "routine"}]
-    ours = [parse("he is having a seizure", "report_symptom", extractor, "emergency"),
-            parse("i have a rash", "report_symptom", extractor, "routine")]
+    ours = [
+        parse("he is having a seizure", "report_symptom", extractor, "emergency"),
+        parse("i have a rash", "report_symptom", extractor, "routine"),
+    ]
     baseline = [parse("he is having a seizure", "report_symptom"), parse("i have a rash", "report_symptom")]
     names_care_team = lambda p: "care team" in reply_text(p)  # noqa: E731
     no_unsafe = lambda p: []  # noqa: E731

@@ -7,8 +7,17 @@ import sys
 import time
 
 from evaluation.procfs import (
-    OtherProcessesCpu, PeakMemoryWatch, cores_used_by_others, descendants, machine_busy_ticks,
-    parent_pid, process_cpu_ticks, process_tree, status_sizes_kib, tree_cpu_ticks, tree_memory_bytes,
+    OtherProcessesCpu,
+    PeakMemoryWatch,
+    cores_used_by_others,
+    descendants,
+    machine_busy_ticks,
+    parent_pid,
+    process_cpu_ticks,
+    process_tree,
+    status_sizes_kib,
+    tree_cpu_ticks,
+    tree_memory_bytes,
 )
 
 STATUS = """Name:\tpython
@@ -84,8 +93,11 @@ def test_the_watch_keeps_the_peak_of_a_child_that_has_ended(tmp_path):
 
 
 def test_the_real_proc_shows_a_child_and_its_memory():
-    child = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(30)"],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline() == "up\n"
         assert child.pid in process_tree(os.getpid())
@@ -128,8 +140,12 @@ def test_a_busy_neighbour_counts_as_other_unless_it_is_one_of_ours():
     """On the real /proc; relative, so that it holds on a machine that is busy anyway."""
     # Started through a shell that exits at once, so that the neighbour is not our descendant
     # (descendants count as ours).
-    launcher = subprocess.run(["sh", "-c", f"'{sys.executable}' -c 'while True: pass' >/dev/null 2>&1 & echo $!"],
-                              capture_output=True, text=True, check=True)
+    launcher = subprocess.run(
+        ["sh", "-c", f"'{sys.executable}' -c 'while True: pass' >/dev/null 2>&1 & echo $!"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     neighbour_pid = int(launcher.stdout.strip())
     try:
         time.sleep(0.3)

@@ -9,9 +9,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from evaluation import stack
-from evaluation.stack import (
-    MAKEFILE_EXPORTS, REPO_ROOT, ServerProcess, StartupError, free_port, rasa_answers, repo_relative, server_env,
+from ops import stack
+from ops.stack import (
+    MAKEFILE_EXPORTS,
+    REPO_ROOT,
+    ServerProcess,
+    StartupError,
+    free_port,
+    rasa_answers,
+    repo_relative,
+    server_env,
     wait_until_ready,
 )
 
@@ -26,13 +33,16 @@ def test_the_servers_get_exactly_the_makefiles_exports():
     assert exported.pop("TRACKER_STORE_URL") == "sqlite:///state/conversations.db"
     assert MAKEFILE_EXPORTS == exported
     assert server_env(url, environ={}, tracker_store_url=database) == {
-        **exported, "ACTION_SERVER_URL": url, "TRACKER_STORE_URL": database}
+        **exported,
+        "ACTION_SERVER_URL": url,
+        "TRACKER_STORE_URL": database,
+    }
 
 
 def test_run_sh_has_the_makefiles_defaults():
-    """`scripts/run.sh` run by hand must keep conversations where `make run` keeps them."""
+    """`ops/run.sh` run by hand must keep conversations where `make run` keeps them."""
     exported = dict(MAKEFILE_EXPORT.findall((REPO_ROOT / "Makefile").read_text()))
-    script = (REPO_ROOT / "scripts" / "run.sh").read_text()
+    script = (REPO_ROOT / "ops" / "run.sh").read_text()
     for name in ("TRACKER_STORE_URL", "LOCK_STORE_TYPE", "LOCK_STORE_URL"):
         assert f'export {name}="${{{name}:-{exported[name]}}}"' in script
 
@@ -54,8 +64,15 @@ def test_rasa_gets_a_database_of_its_own_in_its_log_folder_unless_told(tmp_path,
 
 
 def test_settings_are_forced_but_log_verbosity_can_be_raised():
-    env = server_env("http://x/webhook", environ={"RASA_TELEMETRY_ENABLED": "true", "TF_CPP_MIN_LOG_LEVEL": "0",
-                                                  "ACTION_SERVER_URL": "http://elsewhere", "HOME": "/home/me"})
+    env = server_env(
+        "http://x/webhook",
+        environ={
+            "RASA_TELEMETRY_ENABLED": "true",
+            "TF_CPP_MIN_LOG_LEVEL": "0",
+            "ACTION_SERVER_URL": "http://elsewhere",
+            "HOME": "/home/me",
+        },
+    )
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
     assert env["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert env["ACTION_SERVER_URL"] == "http://x/webhook"
@@ -170,7 +187,13 @@ def test_rasa_is_not_ready_while_nothing_listens():
 
 
 def test_overrides_come_last_so_the_scaled_set_up_can_choose_its_lock_store():
-    env = server_env("http://x/webhook", environ={}, overrides={
-        "LOCK_STORE_TYPE": "bot.lock_store.AtomicRedisLockStore", "LOCK_STORE_URL": "redis://127.0.0.1:26379/1"})
-    assert env["LOCK_STORE_TYPE"] == "bot.lock_store.AtomicRedisLockStore"
+    env = server_env(
+        "http://x/webhook",
+        environ={},
+        overrides={
+            "LOCK_STORE_TYPE": "bot.server.stores.lock_store.AtomicRedisLockStore",
+            "LOCK_STORE_URL": "redis://127.0.0.1:26379/1",
+        },
+    )
+    assert env["LOCK_STORE_TYPE"] == "bot.server.stores.lock_store.AtomicRedisLockStore"
     assert env["LOCK_STORE_URL"] == "redis://127.0.0.1:26379/1"

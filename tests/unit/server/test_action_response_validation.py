@@ -7,11 +7,13 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import bot.channels  # noqa: F401  (installs the validator, as Rasa's loading of the channels does)
-from bot.action_response_validation import validate_action_result
+import bot.server.channels  # noqa: F401  (installs the validator, as Rasa's loading of the channels does)
+from bot.server.action_response_validation import validate_action_result
 
-VALID = {"events": [{"event": "slot", "name": "urgency", "value": "urgent"}],
-         "responses": [{"text": "Please contact your care team right away.", "custom": {"triage": {}}}]}
+VALID = {
+    "events": [{"event": "slot", "name": "urgency", "value": "urgent"}],
+    "responses": [{"text": "Please contact your care team right away.", "custom": {"triage": {}}}],
+}
 INVALID = [
     {"events": [{"name": "urgency"}]},  # an event without its type
     {"events": "slot"},

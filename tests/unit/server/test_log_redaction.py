@@ -8,7 +8,7 @@ import pytest
 import structlog
 from rasa.utils.log_utils import configure_structlog
 
-from bot import log_redaction
+from bot.server import log_redaction
 
 WORDS = "my husband had a seizure at 3am"
 

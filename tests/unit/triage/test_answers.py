@@ -1,7 +1,7 @@
 """Answers from the documents: quoted, cited, honest about gaps, ending with the care team."""
 
-from bot.answers import driving_answer, side_effects_answer, topic_answer
-from bot.safety import find_unsafe_phrases
+from bot.triage.answers import driving_answer, side_effects_answer, topic_answer
+from bot.triage.reply_audit import find_unsafe_phrases
 
 
 def test_what_is_crs_quotes_the_documents():

@@ -2,29 +2,32 @@
 
 import pytest
 
-from bot.safety import find_unsafe_phrases
-from bot.triage import SymptomReport, highest_urgency, triage
+from bot.triage.engine import SymptomReport, highest_urgency, triage
+from bot.triage.reply_audit import find_unsafe_phrases
 
 
 def reports(*ids, negated=(), red=()):
     return [SymptomReport(i, red_flag=i in red) for i in ids] + [SymptomReport(i, negated=True) for i in negated]
 
 
-@pytest.mark.parametrize("ids,red,urgency", [
-    (["seizure"], [], "emergency"),
-    (["danger_to_self"], [], "emergency"),
-    (["consciousness_change"], ["consciousness_change"], "emergency"),
-    (["trouble_breathing"], ["trouble_breathing"], "emergency"),
-    (["trouble_breathing"], [], "urgent"),
-    (["fever"], [], "urgent"),
-    (["confusion"], [], "urgent"),
-    (["blood_clot_signs"], [], "urgent"),
-    (["infection_signs"], [], "urgent"),
-    (["allergic_reaction"], [], "urgent"),
-    (["rash"], [], "routine"),
-    (["constipation", "fever"], [], "urgent"),
-    (["rash", "seizure"], [], "emergency"),
-])
+@pytest.mark.parametrize(
+    "ids,red,urgency",
+    [
+        (["seizure"], [], "emergency"),
+        (["danger_to_self"], [], "emergency"),
+        (["consciousness_change"], ["consciousness_change"], "emergency"),
+        (["trouble_breathing"], ["trouble_breathing"], "emergency"),
+        (["trouble_breathing"], [], "urgent"),
+        (["fever"], [], "urgent"),
+        (["confusion"], [], "urgent"),
+        (["blood_clot_signs"], [], "urgent"),
+        (["infection_signs"], [], "urgent"),
+        (["allergic_reaction"], [], "urgent"),
+        (["rash"], [], "routine"),
+        (["constipation", "fever"], [], "urgent"),
+        (["rash", "seizure"], [], "emergency"),
+    ],
+)
 def test_urgency(ids, red, urgency):
     assert triage(reports(*ids, red=red)).urgency == urgency
 
@@ -79,8 +82,12 @@ def test_structured_output():
     payload = result.as_dict()
     assert payload["urgency"] == "urgent"
     assert payload["symptoms"][0] == {
-        "id": "fever", "label": "fever", "text": "spiked 102", "negated": False,
-        "groups": ["crs", "flu_like", "infusion_reaction", "other_side_effects"], "red_flag": False,
+        "id": "fever",
+        "label": "fever",
+        "text": "spiked 102",
+        "negated": False,
+        "groups": ["crs", "flu_like", "infusion_reaction", "other_side_effects"],
+        "red_flag": False,
         "value": "102 F (38.9 C)",
     }
     assert payload["days_since_treatment"] == 3

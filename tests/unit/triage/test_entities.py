@@ -1,6 +1,6 @@
 """Entities written by the NLU component read back as the same reports in the actions."""
 
-from bot.entities import EXTRACTOR_NAME, extraction_to_entities, reports_from_entities
+from bot.triage.entities import EXTRACTOR_NAME, extraction_to_entities, reports_from_entities
 
 
 def test_round_trip(extractor):
@@ -14,7 +14,9 @@ def test_round_trip(extractor):
     assert reported.caregiver
     symptom_roles = {(e["value"], e["role"]) for e in entities if e["entity"] == "symptom"}
     assert symptom_roles == {("fever", "negated"), ("confusion", "present")}
-    assert {"entity": "urgency", "value": "urgent"}.items() <= [e for e in entities if e["entity"] == "urgency"][0].items()
+    assert {"entity": "urgency", "value": "urgent"}.items() <= [e for e in entities if e["entity"] == "urgency"][
+        0
+    ].items()
 
 
 def test_other_extractors_entities_are_ignored():

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.follow_up import ANYTHING_ELSE, CAREGIVER_CHECKS, RELATED_SYMPTOMS, next_follow_up, related_symptoms
-from bot.safety import find_unsafe_phrases
-from bot.triage import SymptomReport, triage
+from bot.triage.engine import SymptomReport, triage
+from bot.triage.follow_up import ANYTHING_ELSE, CAREGIVER_CHECKS, RELATED_SYMPTOMS, next_follow_up, related_symptoms
+from bot.triage.reply_audit import find_unsafe_phrases
 
 
 def result_of(*present, negated=()):
@@ -46,8 +46,10 @@ def test_a_caregiver_who_saw_a_nervous_system_change_is_offered_the_checks_once(
     assert next_follow_up(result, caregiver=True, checks_offered=False, already_asked=[]).kind == CAREGIVER_CHECKS
     assert next_follow_up(result, caregiver=True, checks_offered=True, already_asked=[]).kind == RELATED_SYMPTOMS
     assert next_follow_up(result, caregiver=False, checks_offered=False, already_asked=[]).kind == RELATED_SYMPTOMS
-    assert next_follow_up(result_of("fever"), caregiver=True, checks_offered=False, already_asked=[]).kind \
+    assert (
+        next_follow_up(result_of("fever"), caregiver=True, checks_offered=False, already_asked=[]).kind
         == RELATED_SYMPTOMS
+    )
 
 
 def test_no_checks_offered_in_an_emergency():
@@ -60,7 +62,8 @@ def test_related_question_is_plain_and_safe():
     assert question.text() == (
         "Have you also noticed confusion, trouble speaking or finding words, shaking or twitching or "
         "trouble breathing? Tell me about it, or about anything else you have noticed, or say no if "
-        "there is nothing more.")
+        "there is nothing more."
+    )
     assert find_unsafe_phrases(question.text()) == []
 
 

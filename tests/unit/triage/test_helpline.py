@@ -1,13 +1,16 @@
 """What a helpline agent gets for a call: accumulated triage, words to say, a call-log note."""
 
-from bot.agent_assist import agent_assist_response
-from bot.entities import extraction_to_entities
-from bot.safety import find_unsafe_phrases
+from datetime import date
+
+from bot.triage.conversation import add_up
+from bot.triage.helpline import agent_assist_response
+from bot.triage.reply_audit import find_unsafe_phrases
+from tests.support.events import user_events
 
 
-def call(extractor, *texts):
-    turns = [extraction_to_entities(extractor.extract(t), None, t) for t in texts]
-    return agent_assist_response("call-1", turns)
+def call(extractor, *texts, slots=None):
+    conversation = add_up(user_events(extractor, *texts), slots or {}, date(2026, 11, 29))
+    return agent_assist_response("call-1", conversation)
 
 
 def test_the_issues_example(extractor):
@@ -39,7 +42,10 @@ def test_red_flag_script_starts_with_emergency_services(extractor):
 def test_denied_symptoms_are_listed_and_in_the_note(extractor):
     answer = call(extractor, "no fever, no confusion, just constipated, day 4 after blincyto")
     assert {(s["id"], s["negated"]) for s in answer["symptoms"]} == {
-        ("constipation", False), ("fever", True), ("confusion", True)}
+        ("constipation", False),
+        ("fever", True),
+        ("confusion", True),
+    }
     assert "Denies: fever, confusion." in answer["summary"]
     assert "Therapy: blinatumomab (Blincyto). Days since treatment: 4." in answer["summary"]
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.knowledge import default_sources_dir
+from bot.triage.knowledge import default_sources_dir
 
 CRS_HEADING = re.compile(r"Cytokine release syndrome \(CRS\)")
 NERVOUS_HEADING = re.compile(r"Nervous system problems")
@@ -28,7 +28,8 @@ def test_source_files_exist(knowledge):
 
 def test_every_quote_is_in_its_source(knowledge):
     missing = [
-        (source_id, quote) for source_id, quote in knowledge.quoted_texts()
+        (source_id, quote)
+        for source_id, quote in knowledge.quoted_texts()
         if normalise(quote) not in source_text(knowledge, source_id)
     ]
     assert not missing, missing
@@ -43,7 +44,7 @@ def bullet_items_after(heading, text):
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if heading.search(line))
     items = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         stripped = line.strip()
         if not stripped:
             continue
@@ -71,8 +72,14 @@ def test_every_item_of_the_crs_and_nervous_system_lists_is_covered(knowledge, so
         assert ours[normalise(item)], f"{source_id}: list item {item!r} maps to no symptom"
 
 
-REQUIRED_CRS = "fever chills trouble_breathing nausea vomiting diarrhea dizziness headache fast_heartbeat fatigue muscle_pain joint_pain".split()
-REQUIRED_ICANS = "headache consciousness_change confusion agitation seizure tremor trouble_speaking trouble_understanding loss_of_balance".split()
+REQUIRED_CRS = (
+    "fever chills trouble_breathing nausea vomiting diarrhea dizziness headache fast_heartbeat fatigue muscle_pain "
+    "joint_pain"
+).split()
+REQUIRED_ICANS = (
+    "headache consciousness_change confusion agitation seizure tremor trouble_speaking trouble_understanding "
+    "loss_of_balance"
+).split()
 
 
 def test_required_symptom_ids_and_groups(knowledge):
@@ -97,8 +104,22 @@ def test_urgent_groups_are_urgent(knowledge):
 
 def test_therapies_name_the_documents_products(knowledge):
     names = {name for therapy in knowledge.therapies.values() for name in therapy.names}
-    for product in ["kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl",
-                    "tecvayli", "elrexfio", "blincyto", "besponsa", "revlimid", "thalomid", "pomalyst"]:
+    for product in [
+        "kymriah",
+        "yescarta",
+        "tecartus",
+        "breyanzi",
+        "abecma",
+        "carvykti",
+        "aucatzyl",
+        "tecvayli",
+        "elrexfio",
+        "blincyto",
+        "besponsa",
+        "revlimid",
+        "thalomid",
+        "pomalyst",
+    ]:
         assert product in names, product
 
 
@@ -115,7 +136,8 @@ def test_helplines_are_information_lines_from_the_documents(knowledge):
 
 
 def test_follow_up_questions_only_ask_about_what_the_crs_and_icans_lists_name(knowledge):
-    named = {s for l in knowledge.lists if l.group in ("crs", "icans") for item in l.items for s in item.symptoms}
+    lists = [item_list for item_list in knowledge.lists if item_list.group in ("crs", "icans")]
+    named = {s for item_list in lists for item in item_list.items for s in item.symptoms}
     asked = {s for ids in knowledge.follow_up.related_symptoms.values() for s in ids}
     assert asked <= named, asked - named
 

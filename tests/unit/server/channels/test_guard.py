@@ -6,8 +6,8 @@ import logging
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.guard import MAX_MESSAGE_CHARACTERS, FloodLimiter, MessageGuard
-from bot.persistence import TrackerStoreUnavailable
+from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, FloodLimiter, MessageGuard
+from bot.server.stores.tracker_store import TrackerStoreUnavailable
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ def test_long_message_is_refused_with_its_limit(guard):
 
 def test_long_message_with_a_red_flag_still_gets_emergency_advice(guard):
     replies, _ = handled(guard, "x " * 600 + "and then he had a seizure")
-    assert replies[0].startswith("Your message mentions something that may be an emergency. Call emergency services now")
+    assert replies[0].startswith(
+        "Your message mentions something that may be an emergency. Call emergency services now"
+    )
 
 
 def test_flood_is_slowed_not_dropped_silently(guard):
@@ -83,11 +85,13 @@ def test_a_failure_still_answers_with_the_safe_advice(guard):
 def test_a_failure_on_a_red_flag_still_says_call_emergency_services_now(guard, error):
     replies, _ = handled(guard, "my husband had a seizure and now he won't wake up", fail=error)
     assert replies == [guard.replies.failure_red_flag]
-    assert replies[0].startswith("Your message mentions something that may be an emergency. Call emergency services now")
+    assert replies[0].startswith(
+        "Your message mentions something that may be an emergency. Call emergency services now"
+    )
 
 
 def test_a_tracker_store_outage_is_logged_at_error_without_the_words(guard, caplog):
-    with caplog.at_level(logging.ERROR, logger="bot.channels.guard"):
+    with caplog.at_level(logging.ERROR, logger="bot.server.channels.guard"):
         handled(guard, "zebracrossing feels dizzy", fail=TrackerStoreUnavailable("database gone", "OperationalError"))
     assert "tracker store is unavailable" in caplog.text and "zebracrossing" not in caplog.text
 

@@ -1,7 +1,6 @@
 """The health channel's checks, with fakes for Rasa's agent and a real action-server stand-in."""
 
 import asyncio
-import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,9 +10,9 @@ from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.channels import health
-from bot.channels.health import action_server_health_url, install_loud_tracker_store, readiness
-from bot.persistence import TrackerStoreUnavailable, reraise
+from bot.server.channels import health
+from bot.server.channels.health import action_server_health_url, readiness
+from bot.server.stores.tracker_store import TrackerStoreUnavailable
 
 
 class FakeStore:
@@ -29,8 +28,9 @@ class FakeStore:
         if self.state == "hangs":
             time.sleep(health.CHECK_TIMEOUT_SECONDS + 1)
         if self.state == "fails":
-            raise TrackerStoreUnavailable("The tracker store failed (health check: OperationalError: at /secret)",
-                                          "OperationalError")
+            raise TrackerStoreUnavailable(
+                "The tracker store failed (health check: OperationalError: at /secret)", "OperationalError"
+            )
 
 
 class FakeAgent:
@@ -71,7 +71,11 @@ def test_ready_when_every_check_passes(action_server):
     body = ready(FakeAgent(action_url=action_server))
     assert body["ready"] is True
     assert {name: check["ok"] for name, check in body["checks"].items()} == {
-        "model": True, "action_server": True, "tracker_store": True, "lock_store": True}
+        "model": True,
+        "action_server": True,
+        "tracker_store": True,
+        "lock_store": True,
+    }
 
 
 def test_action_server_health_url_is_beside_its_webhook():
@@ -121,12 +125,3 @@ def test_an_unreachable_redis_lock_store_is_reported(action_server):
     body = ready(FakeAgent(action_url=action_server, lock_store=lock_store))
     assert body["checks"]["lock_store"]["ok"] is False
     assert body["checks"]["lock_store"]["detail"].startswith("unreachable")
-
-
-def test_start_up_turns_off_the_fallback_or_says_it_already_happened(caplog):
-    agent = FakeAgent()
-    install_loud_tracker_store(agent)
-    assert agent.tracker_store._on_tracker_store_error is reraise
-    with caplog.at_level(logging.ERROR, logger="bot.channels.health"):
-        install_loud_tracker_store(FakeAgent(InMemoryTrackerStore(None)))
-    assert "IN MEMORY ONLY" in caplog.text

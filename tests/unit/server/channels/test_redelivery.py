@@ -7,7 +7,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from bot.redelivery import adopt_client_message_id, answer_redeliveries, client_message_id, replies_to
+from bot.server.channels.redelivery import adopt_client_message_id, answer_redeliveries, client_message_id, replies_to
 
 SEIZURE = "he had a seizure and now hes really sleepy"
 
@@ -24,7 +24,9 @@ class RecordingProcessor:
         tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
         tracker.update(UserUttered(message.text, message_id=message.message_id))
         for number in (1, 2):
-            reply = BotUttered(f"reply {number} to {message.text}", data={"buttons": [{"title": "ok"}]} if number == 2 else {})
+            reply = BotUttered(
+                f"reply {number} to {message.text}", data={"buttons": [{"title": "ok"}]} if number == 2 else {}
+            )
             tracker.update(reply)
             await message.output_channel.send_response(message.sender_id, reply.message())
         await self.tracker_store.save(tracker)
@@ -102,10 +104,15 @@ def test_wrapping_twice_checks_once():
 
 def test_replies_to_reads_only_the_bot_utterances_up_to_the_next_user_message():
     events = [
-        UserUttered("hi", message_id="a"), BotUttered("hello"),
-        UserUttered("fever", message_id="b"), ActionExecuted("action_triage"), SlotSet("x", 1),
-        BotUttered("contact your care team"), BotUttered("how high?"),
-        UserUttered("39", message_id="c"), BotUttered("thanks"),
+        UserUttered("hi", message_id="a"),
+        BotUttered("hello"),
+        UserUttered("fever", message_id="b"),
+        ActionExecuted("action_triage"),
+        SlotSet("x", 1),
+        BotUttered("contact your care team"),
+        BotUttered("how high?"),
+        UserUttered("39", message_id="c"),
+        BotUttered("thanks"),
     ]
     assert [m["text"] for m in replies_to(events, "b")] == ["contact your care team", "how high?"]
     assert replies_to(events, "missing") is None

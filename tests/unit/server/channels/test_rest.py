@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from sanic.exceptions import InvalidUsage
 
-from bot.channels.rest import SafeRestInput
+from bot.server.channels.rest import SafeRestInput
 
 
 def metadata_of(body):

@@ -3,7 +3,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.symptom_entity_extractor import SymptomEntityExtractor
+from bot.server.components.symptom_entity_extractor import SymptomEntityExtractor
 
 
 @pytest.fixture(scope="module")
@@ -12,8 +12,14 @@ def component(extractor):
 
 
 def parse(component, text, intent, entities=()):
-    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.6},
-                            "intent_ranking": [{"name": intent, "confidence": 0.6}], "entities": list(entities)})
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.6},
+            "intent_ranking": [{"name": intent, "confidence": 0.6}],
+            "entities": list(entities),
+        }
+    )
     component.process([message])
     return message
 
@@ -63,22 +69,28 @@ def test_questions_keep_their_intent(component):
     assert entity_values(message, "symptom") == ["tremor"]
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("38.6 degrees celsius on day 2 of the Blincyto infusion", "faq"),
-    ("the leaflet mentioned tremors and now his hands are shaking", "ask_side_effects"),
-    ("car t last week, now a headache that wont shift", "ask_what_is"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("38.6 degrees celsius on day 2 of the Blincyto infusion", "faq"),
+        ("the leaflet mentioned tremors and now his hands are shaking", "ask_side_effects"),
+        ("car t last week, now a headache that wont shift", "ask_what_is"),
+    ],
+)
 def test_a_symptom_stated_not_asked_is_a_report(component, text, intent):
     message = parse(component, text, intent)
     assert message.get("intent")["name"] == "report_symptom"
     assert entity_values(message, "urgency") == ["urgent"]
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("is a headache a side effect of teclistamab", "ask_side_effects"),
-    ("what does it mean if he has a tremor after car t", "ask_what_is"),
-    ("can fever come back weeks later?", "faq"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("is a headache a side effect of teclistamab", "ask_side_effects"),
+        ("what does it mean if he has a tremor after car t", "ask_what_is"),
+        ("can fever come back weeks later?", "faq"),
+    ],
+)
 def test_a_symptom_in_a_question_keeps_the_question(component, text, intent):
     assert parse(component, text, intent).get("intent")["name"] == intent
 

@@ -9,8 +9,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.persistence import StrictSQLTrackerStore
-from bot.retention import main, prune
+from bot.server.stores.retention import main, prune
+from bot.server.stores.tracker_store import StrictSQLTrackerStore
 
 DAY = 86400.0
 NOW = time.time()
@@ -47,8 +47,12 @@ def test_deletes_whole_conversations_whose_last_message_is_older(database):
     assert senders(database) == {"old-session-recent-message", "recent"}
     with sqlite3.connect(database) as connection:
         # The kept conversation is whole, its old session start included.
-        assert connection.execute("SELECT count(*) FROM events WHERE sender_id = 'old-session-recent-message'"
-                                  ).fetchone()[0] == 5
+        assert (
+            connection.execute("SELECT count(*) FROM events WHERE sender_id = 'old-session-recent-message'").fetchone()[
+                0
+            ]
+            == 5
+        )
 
 
 def test_the_deleted_words_are_gone_from_the_file(database):

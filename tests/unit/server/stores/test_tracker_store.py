@@ -13,12 +13,16 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.persistence import (
-    HEALTH_CHECK_SENDER, StrictSQLTrackerStore, TrackerStoreMisconfigured, TrackerStoreUnavailable,
-    inner_tracker_store, make_tracker_store_failures_loud,
+from bot import REPO_ROOT
+from bot.server.stores.tracker_store import (
+    HEALTH_CHECK_SENDER,
+    StrictSQLTrackerStore,
+    TrackerStoreMisconfigured,
+    TrackerStoreUnavailable,
+    inner_tracker_store,
+    make_tracker_store_failures_loud,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
 intents: [report_symptom]
@@ -76,7 +80,7 @@ def test_creates_its_folder_and_keeps_a_conversation_across_instances(store, dat
 def test_a_broken_database_raises_logs_once_at_error_and_recovers(store, database, caplog):
     run(store.save(conversation()))
     aside = break_database(database)
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.server.stores.tracker_store"):
         for _ in range(2):
             with pytest.raises(TrackerStoreUnavailable) as raised:
                 run(store.retrieve("c1"))
@@ -108,7 +112,7 @@ def test_errors_never_carry_the_users_words(store, database, caplog):
 def test_starts_degraded_when_the_database_cannot_be_opened_and_creates_tables_later(tmp_path, caplog):
     database = tmp_path / "conversations.db"
     database.mkdir()
-    with caplog.at_level(logging.ERROR, logger="bot.persistence"):
+    with caplog.at_level(logging.ERROR, logger="bot.server.stores.tracker_store"):
         store = StrictSQLTrackerStore(DOMAIN, host=f"sqlite:///{database}", startup_timeout=0)
     assert not store.fault.ok and "WITHOUT a working tracker store" in caplog.text
     with pytest.raises(TrackerStoreUnavailable):
@@ -152,7 +156,7 @@ def test_rasa_builds_it_from_the_projects_endpoints(tmp_path, monkeypatch):
 
 def test_the_health_channel_that_turns_off_the_fallback_is_configured():
     credentials = yaml.safe_load((REPO_ROOT / "credentials.yml").read_text())
-    assert "bot.channels.health.HealthInput" in credentials
+    assert "bot.server.channels.health.HealthInput" in credentials
 
 
 def test_rasas_fallback_to_memory_is_turned_off(store, database):

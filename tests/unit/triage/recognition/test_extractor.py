@@ -8,50 +8,66 @@ def found(extractor, text):
     return extraction.present_ids(), extraction.negated_ids()
 
 
-@pytest.mark.parametrize("text,present,negated", [
-    ("no fever but I feel confused", {"confusion"}, {"fever"}),
-    ("Not feeling great, fever of 39", {"fever"}, set()),
-    ("I don't have a fever but I feel confused", {"confusion"}, {"fever"}),
-    ("no headache or chills, just really tired", {"fatigue"}, {"headache", "chills"}),
-    ("she hasnt been sick but keeps shaking", {"tremor"}, {"vomiting"}),
-    ("no he's really confused now", {"confusion"}, set()),
-    ("not sure if it's a fever, he feels hot", {"fever"}, set()),
-    ("he can't stop shaking", {"tremor"}, set()),
-    ("never had a seizure before but now he is slurring", {"trouble_speaking"}, {"seizure"}),
-])
+@pytest.mark.parametrize(
+    "text,present,negated",
+    [
+        ("no fever but I feel confused", {"confusion"}, {"fever"}),
+        ("Not feeling great, fever of 39", {"fever"}, set()),
+        ("I don't have a fever but I feel confused", {"confusion"}, {"fever"}),
+        ("no headache or chills, just really tired", {"fatigue"}, {"headache", "chills"}),
+        ("she hasnt been sick but keeps shaking", {"tremor"}, {"vomiting"}),
+        ("no he's really confused now", {"confusion"}, set()),
+        ("not sure if it's a fever, he feels hot", {"fever"}, set()),
+        ("he can't stop shaking", {"tremor"}, set()),
+        ("never had a seizure before but now he is slurring", {"trouble_speaking"}, {"seizure"}),
+    ],
+)
 def test_negation_stays_in_its_clause(extractor, text, present, negated):
     got_present, got_negated = found(extractor, text)
     assert present <= got_present
     assert got_negated == negated
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("feaver and confussed", {"fever", "confusion"}),
-    ("his tremers are worse", {"tremor"}),
-    ("diarhea all night", {"diarrhea"}),
-    ("feel lightheded", {"dizziness"}),
-    ("terrible hedache", {"headache"}),
-    ("she is exausted", {"fatigue"}),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("feaver and confussed", {"fever", "confusion"}),
+        ("his tremers are worse", {"tremor"}),
+        ("diarhea all night", {"diarrhea"}),
+        ("feel lightheded", {"dizziness"}),
+        ("terrible hedache", {"headache"}),
+        ("she is exausted", {"fatigue"}),
+    ],
+)
 def test_common_misspellings(extractor, text, expected):
     assert expected <= found(extractor, text)[0]
 
 
-@pytest.mark.parametrize("text", [
-    "fewer visitors today", "never mind", "I made a cake", "we are making dinner", "the weather is nice",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fewer visitors today",
+        "never mind",
+        "I made a cake",
+        "we are making dinner",
+        "the weather is nice",
+    ],
+)
 def test_real_words_are_not_corrected_into_symptoms(extractor, text):
     assert found(extractor, text) == (set(), set())
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("he keeps asking what year it is", {"confusion"}),
-    ("my husband is shaking", {"tremor"}),
-    ("she can't find her words", {"trouble_speaking"}),
-    ("he's shaking and mixing up words", {"tremor", "trouble_speaking"}),
-    ("my mum doesnt know where she is", {"confusion"}),
-    ("dad keeps falling over", {"loss_of_balance"}),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("he keeps asking what year it is", {"confusion"}),
+        ("my husband is shaking", {"tremor"}),
+        ("she can't find her words", {"trouble_speaking"}),
+        ("he's shaking and mixing up words", {"tremor", "trouble_speaking"}),
+        ("my mum doesnt know where she is", {"confusion"}),
+        ("dad keeps falling over", {"loss_of_balance"}),
+    ],
+)
 def test_caregiver_reports_are_the_patients_symptoms(extractor, text, expected):
     extraction = extractor.extract(text)
     assert expected <= extraction.present_ids()
@@ -62,26 +78,35 @@ def test_caregiver_is_noticed(extractor):
     assert not extractor.extract("I feel confused").caregiver
 
 
-@pytest.mark.parametrize("text,celsius,fever", [
-    ("spiked 102 and shaking", 38.9, True),
-    ("38.7", 38.7, True),
-    ("temp of 101.9 F", 38.8, True),
-    ("running 38.4 since lunch", 38.4, True),
-    ("temp 37.6 this morning", 37.6, False),
-    ("temperature was 100.4", 38.0, True),
-    ("38,5 degrees", 38.5, True),
-    ("39.2C tonight", 39.2, True),
-])
+@pytest.mark.parametrize(
+    "text,celsius,fever",
+    [
+        ("spiked 102 and shaking", 38.9, True),
+        ("38.7", 38.7, True),
+        ("temp of 101.9 F", 38.8, True),
+        ("running 38.4 since lunch", 38.4, True),
+        ("temp 37.6 this morning", 37.6, False),
+        ("temperature was 100.4", 38.0, True),
+        ("38,5 degrees", 38.5, True),
+        ("39.2C tonight", 39.2, True),
+    ],
+)
 def test_temperatures_in_c_and_f(extractor, text, celsius, fever):
     extraction = extractor.extract(text)
     assert [t.celsius for t in extraction.temperatures] == [celsius]
     assert ("fever" in extraction.present_ids()) is fever
 
 
-@pytest.mark.parametrize("text", [
-    "my wife is 38 and has a headache", "took 2 tablets", "day 38 after transplant", "he weighs 102 kg",
-    "bp 120/80",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife is 38 and has a headache",
+        "took 2 tablets",
+        "day 38 after transplant",
+        "he weighs 102 kg",
+        "bp 120/80",
+    ],
+)
 def test_numbers_that_are_not_temperatures(extractor, text):
     assert extractor.extract(text).temperatures == ()
 
@@ -91,17 +116,20 @@ def test_fever_value_is_kept(extractor):
     assert fever[0].value == "102 F (38.9 C)"
 
 
-@pytest.mark.parametrize("text,symptom", [
-    ("my husband had a seizure", "seizure"),
-    ("he had a fit", "seizure"),
-    ("she wont wake up", "consciousness_change"),
-    ("he can't be woken", "consciousness_change"),
-    ("my wife just collapsed", "consciousness_change"),
-    ("i cant breathe", "trouble_breathing"),
-    ("his lips are going blue", "trouble_breathing"),
-    ("severe shortness of breath", "trouble_breathing"),
-    ("I want to end it all", "danger_to_self"),
-])
+@pytest.mark.parametrize(
+    "text,symptom",
+    [
+        ("my husband had a seizure", "seizure"),
+        ("he had a fit", "seizure"),
+        ("she wont wake up", "consciousness_change"),
+        ("he can't be woken", "consciousness_change"),
+        ("my wife just collapsed", "consciousness_change"),
+        ("i cant breathe", "trouble_breathing"),
+        ("his lips are going blue", "trouble_breathing"),
+        ("severe shortness of breath", "trouble_breathing"),
+        ("I want to end it all", "danger_to_self"),
+    ],
+)
 def test_red_flags(extractor, text, symptom):
     mentions = [m for m in extractor.extract(text).mentions if m.symptom_id == symptom]
     assert mentions and mentions[0].red_flag and not mentions[0].negated
@@ -118,13 +146,16 @@ def test_almost_passing_out_is_dizziness_not_a_red_flag(extractor):
     assert not any(m.red_flag for m in extraction.mentions)
 
 
-@pytest.mark.parametrize("text,therapy,days", [
-    ("temp 38.9, day 3 after cilta-cel", "ciltacabtagene_autoleucel", 3),
-    ("day +5 after car t", "car_t", 5),
-    ("had my tecvayli shot 2 days ago", "teclistamab", 2),
-    ("on the blincyto pump since yesterday", "blinatumomab", 1),
-    ("my fever started 3 days ago", None, None),
-])
+@pytest.mark.parametrize(
+    "text,therapy,days",
+    [
+        ("temp 38.9, day 3 after cilta-cel", "ciltacabtagene_autoleucel", 3),
+        ("day +5 after car t", "car_t", 5),
+        ("had my tecvayli shot 2 days ago", "teclistamab", 2),
+        ("on the blincyto pump since yesterday", "blinatumomab", 1),
+        ("my fever started 3 days ago", None, None),
+    ],
+)
 def test_therapy_and_timing(extractor, text, therapy, days):
     extraction = extractor.extract(text)
     assert extraction.therapy_id == therapy
@@ -134,4 +165,4 @@ def test_therapy_and_timing(extractor, text, therapy, days):
 def test_offsets_point_at_the_words(extractor):
     text = "Not feeling great, fever of 39"
     for mention in extractor.extract(text).mentions:
-        assert text[mention.start:mention.end] == mention.text
+        assert text[mention.start : mention.end] == mention.text

@@ -1,0 +1,72 @@
+"""Every change this project makes to how Rasa 3.6 runs, installed here and nowhere else.
+
+Rasa offers no hook for these, so each replaces or wraps one of its internals. Each is idempotent
+and has a test that fails if the pinned Rasa changes under it.
+
+In the process, when Rasa imports the channels of credentials.yml (after it has configured its
+logging, before any message): `install_process_patches`
+- the action server's answers are validated with a validator built once, not on every call
+  (bot/server/action_response_validation.py; tests/unit/server/test_action_response_validation.py);
+- conversation text is redacted from Rasa's structured log events above DEBUG
+  (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py).
+
+On the agent, once Rasa has loaded it (an after_server_start listener that every channel of the
+project registers, see `install_when_served`): `install_agent_patches`
+- no silent fallback to an in-memory tracker store: a failed read or write raises, and a store
+  already replaced by memory at start-up is said at ERROR
+  (bot/server/stores/tracker_store.py; tests/unit/server/stores/test_tracker_store.py);
+- a REST message sent again with its message_id is answered with its first replies, not handled
+  twice (bot/server/channels/redelivery.py; tests/unit/server/channels/test_redelivery.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from rasa.core.tracker_store import InMemoryTrackerStore
+from sanic import Blueprint
+
+from bot.server import action_response_validation, log_redaction
+from bot.server.channels.redelivery import answer_redeliveries
+from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
+
+logger = logging.getLogger(__name__)
+
+_patched_agents: set = set()
+
+
+def install_process_patches() -> None:
+    action_response_validation.install()
+    log_redaction.install()
+
+
+def install_loud_tracker_store(agent: Any) -> None:
+    """No silent fallback to memory: off for run-time errors, and said at ERROR when it already
+    happened at start-up (a store class that could not be imported or built)."""
+    if isinstance(inner_tracker_store(agent), InMemoryTrackerStore):
+        logger.error(
+            "Conversations are kept IN MEMORY ONLY and are lost on restart: check tracker_store "
+            "in endpoints.yml and the warnings above."
+        )
+    elif not make_tracker_store_failures_loud(agent):
+        logger.error("Could not turn off Rasa's fallback to an in-memory tracker store (Rasa changed?).")
+
+
+def install_agent_patches(agent: Optional[Any]) -> None:
+    """Once per loaded agent, whichever channel's listener runs first."""
+    if agent is None or id(agent) in _patched_agents:
+        return
+    _patched_agents.add(id(agent))
+    install_loud_tracker_store(agent)
+    if agent.processor is not None:
+        answer_redeliveries(agent.processor)
+
+
+def install_when_served(blueprint: Blueprint) -> None:
+    """Install the agent patches after Rasa's own start-up listener has loaded the agent (not
+    before_server_start: Rasa registers its listener after the channels' blueprints)."""
+
+    @blueprint.listener("after_server_start")
+    async def patch_agent(app: Any, _loop: Any) -> None:
+        install_agent_patches(getattr(app.ctx, "agent", None))

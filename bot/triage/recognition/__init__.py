@@ -1,0 +1,1 @@
+"""Finding symptoms, readings, therapies, dates and the language in what people type."""

@@ -1,0 +1,105 @@
+"""Latency by turn index: does a turn cost more the longer the conversation is?
+
+Starts the stack as `make run` does, then holds several 20-turn conversations one at a time,
+paced well under the input guard's flood limit, and records each turn's round trip. Writes
+reports/turn_latency.md and .json: the median per turn index and the ratio of turn 20 to turn 3.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import requests
+
+from ops.stack import (
+    REPO_ROOT,
+    WEBHOOK_PATH,
+    free_port,
+    rasa_answers,
+    start_action_server,
+    start_rasa,
+    wait_until_ready,
+)
+
+REPORTS = REPO_ROOT / "reports"
+CONVERSATIONS = 5
+PAUSE_S = 0.6  # 20 turns in 12 s or more: under the guard's 20 messages in 10 s
+# A caregiver's long conversation: reports, the treatment questions, the checks, more reports.
+TURNS = [
+    "my husband had his car t cells 5 days ago and he is running a fever of 38.6",
+    "Yescarta",
+    "5 days ago",
+    "yes",
+    "yes he keeps asking what year it is",
+    "no",
+    "not sure",
+    "no",
+    "he also has a headache",
+    "yes",
+    "his hands are shaking a bit",
+    "what is CRS?",
+    "he feels sick to his stomach",
+    "can he drive next week?",
+    "the fever is 38.9 now",
+    "is tremor a side effect?",
+    "he is very tired",
+    "thank you",
+    "he has some diarrhea too",
+    "no",
+]
+
+
+def one_conversation(base_url: str, sender: str) -> List[float]:
+    seconds = []
+    for text in TURNS:
+        start = time.perf_counter()
+        response = requests.post(base_url + WEBHOOK_PATH, json={"sender": sender, "message": text}, timeout=60)
+        seconds.append(time.perf_counter() - start)
+        response.raise_for_status()
+        time.sleep(PAUSE_S)
+    return seconds
+
+
+def measure(base_url: str, conversations: int = CONVERSATIONS) -> Dict[str, object]:
+    one_conversation(base_url, "warm-up")
+    runs = [one_conversation(base_url, f"turn-latency-{i}") for i in range(conversations)]
+    medians_ms = [1000 * statistics.median(run[i] for run in runs) for i in range(len(TURNS))]
+    return {
+        "conversations": conversations,
+        "median_ms_by_turn": medians_ms,
+        "turn_20_over_turn_3": medians_ms[19] / medians_ms[2],
+    }
+
+
+def main(argv: List[str]) -> int:
+    REPORTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as log_dir:
+        action_port, rasa_port = free_port(), free_port()
+        action = start_action_server(action_port, Path(log_dir))
+        rasa = start_rasa(rasa_port, f"http://localhost:{action_port}/webhook", Path(log_dir))
+        base_url = f"http://localhost:{rasa_port}"
+        try:
+            wait_until_ready({"rasa": lambda: rasa_answers(base_url)}, [action, rasa])
+            figures = measure(base_url)
+        finally:
+            rasa.stop()
+            action.stop()
+    (REPORTS / "turn_latency.json").write_text(json.dumps(figures, indent=2))
+    rows = "\n".join(f"| {i + 1} | {ms:.0f} |" for i, ms in enumerate(figures["median_ms_by_turn"]))
+    (REPORTS / "turn_latency.md").write_text(
+        f"# Latency by turn index\n\nMedian of {figures['conversations']} conversations of {len(TURNS)} turns, "
+        f"one at a time. Turn 20 / turn 3: {figures['turn_20_over_turn_3']:.2f}.\n\n"
+        f"| turn | median ms |\n|---|---|\n{rows}\n"
+    )
+    print((REPORTS / "turn_latency.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""Every patch to Rasa is installed from one place, once per process and once per agent."""
+
+import logging
+
+from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+from bot.server import patches
+from bot.server.action_response_validation import validate_action_result
+from bot.server.stores.tracker_store import reraise
+
+
+class FakeStore:
+    domain = None
+    event_broker = None
+
+
+class FakeProcessor:
+    def __init__(self):
+        self.calls = 0
+
+        async def handle_message(message):
+            self.calls += 1
+
+        self.handle_message = handle_message
+
+
+class FakeAgent:
+    def __init__(self, store=None):
+        self.tracker_store = FailSafeTrackerStore(store if store is not None else FakeStore())
+        self.processor = FakeProcessor()
+
+
+def test_process_patches_replace_the_action_result_validation():
+    patches.install_process_patches()
+    assert RemoteAction._validate_action_result is validate_action_result
+
+
+def test_agent_patches_turn_off_the_fallback_and_answer_redeliveries_once():
+    agent = FakeAgent()
+    patches.install_agent_patches(agent)
+    wrapped = agent.processor.handle_message
+    assert agent.tracker_store._on_tracker_store_error is reraise
+    assert getattr(wrapped, "answers_redeliveries", False)
+    patches.install_agent_patches(agent)
+    assert agent.processor.handle_message is wrapped, "a second channel's listener must not wrap it again"
+
+
+def test_start_up_turns_off_the_fallback_or_says_it_already_happened(caplog):
+    agent = FakeAgent()
+    patches.install_loud_tracker_store(agent)
+    assert agent.tracker_store._on_tracker_store_error is reraise
+    with caplog.at_level(logging.ERROR, logger="bot.server.patches"):
+        patches.install_loud_tracker_store(FakeAgent(InMemoryTrackerStore(None)))
+    assert "IN MEMORY ONLY" in caplog.text
