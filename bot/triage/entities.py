@@ -11,7 +11,7 @@ from typing import Iterable, List, Optional
 
 from bot.triage.engine import SymptomReport
 from bot.triage.knowledge import most_specific_therapy
-from bot.triage.recognition.extractor import Extraction
+from bot.triage.recognition.mentions import Extraction
 
 EXTRACTOR_NAME = "SymptomEntityExtractor"
 PRESENT, NEGATED = "present", "negated"

@@ -1,0 +1,54 @@
+"""Tokens as every recogniser reads them: spaCy's blank English tokenizer, matched on NORM (so case
+and contractions do not matter: "cant", "can't", "cannot"), with "'s" read as "s"."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Sequence, Set, Tuple
+
+import spacy
+from spacy.tokens import Doc
+
+# "he's", "he’s" and "hes" all end in a token normalised to "s"; "its" in a phrase also matches "it's".
+APOSTROPHE_S = ("'s", "’s")
+
+
+class Tokens:
+    """The tokenizer and vocabulary shared by the matchers, the spelling normaliser and assertion."""
+
+    def __init__(self) -> None:
+        self.nlp = spacy.blank("en")
+        # Every word of every phrase the matchers know: spelling corrects towards these only.
+        self.vocabulary: Set[str] = set()
+
+    def tokenise(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        for token in doc:
+            if token.norm_ in APOSTROPHE_S:
+                token.norm_ = "s"
+        return doc
+
+    def phrase_docs(self, phrases: Iterable[str]) -> List[Doc]:
+        """Docs for a matcher's phrases; their words join the vocabulary."""
+        docs = []
+        for phrase in phrases:
+            doc = self.tokenise(phrase)
+            docs.append(doc)
+            self.vocabulary.update(t.norm_ for t in doc if t.is_alpha)
+        return docs
+
+    def norm_sequences(self, phrases: Iterable[str]) -> List[Tuple[str, ...]]:
+        """Cue phrases as NORM sequences, longest first."""
+        sequences = {tuple(t.norm_ for t in self.tokenise(p)) for p in phrases}
+        return sorted(sequences, key=len, reverse=True)
+
+    def contains(self, text: str, sequences: Sequence[Tuple[str, ...]]) -> bool:
+        norms = [t.norm_ for t in self.tokenise(text)]
+        return any(sequence_at(norms, i, sequences) for i in range(len(norms)))
+
+
+def sequence_at(norms: Sequence[str], index: int, sequences: Iterable[Tuple[str, ...]]) -> int:
+    """Length of the first sequence that starts at `index`, else 0."""
+    for sequence in sequences:
+        if tuple(norms[index : index + len(sequence)]) == sequence:
+            return len(sequence)
+    return 0
