@@ -12,6 +12,7 @@ export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export LOCK_STORE_URL="${LOCK_STORE_URL:-redis://localhost:6379/1}"
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 
 pids=()
 stop() {

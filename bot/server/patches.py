@@ -10,6 +10,15 @@ logging, before any message): `install_process_patches`
 - conversation text is redacted from Rasa's structured log events above DEBUG
   (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py).
 
+Before anything else is imported, by ops/rasa_cli.py (how the project starts `rasa`):
+`bot.server.quiet_warnings.quiet_dependency_warnings` (a module of its own: importing this one
+would import TensorFlow and jax, which warn as they load)
+- the dependencies' deprecation warnings (pkg_resources, click, pyparsing, jax, distutils) are
+  not printed around the addresses and readiness people need. PYTHONWARNINGS is not enough:
+  importing rasa_sdk or sanic turns them back on ("once") for the whole process, and Rasa's own
+  set-up lets those that are also UserWarnings through, so both are imported first and the filter
+  goes back on after Rasa's set-up (tests/unit/server/test_patches.py).
+
 On the agent, once Rasa has loaded it (an after_server_start listener that every channel of the
 project registers, see `install_when_served`): `install_agent_patches`
 - no silent fallback to an in-memory tracker store: a failed read or write raises, and a store
@@ -28,7 +37,6 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
 from bot.server import action_response_validation, log_redaction
-from bot.server.channels.redelivery import answer_redeliveries
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
 
 logger = logging.getLogger(__name__)
@@ -58,6 +66,9 @@ def install_agent_patches(agent: Optional[Any]) -> None:
     if agent is None or id(agent) in _patched_agents:
         return
     _patched_agents.add(id(agent))
+    # Imported here: the channels package installs the process patches when Rasa imports it.
+    from bot.server.channels.redelivery import answer_redeliveries
+
     install_loud_tracker_store(agent)
     if agent.processor is not None:
         answer_redeliveries(agent.processor)

@@ -5,7 +5,7 @@ import logging
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 
-from bot.server import patches
+from bot.server import patches, quiet_warnings
 from bot.server.action_response_validation import validate_action_result
 from bot.server.stores.tracker_store import reraise
 
@@ -53,3 +53,23 @@ def test_start_up_turns_off_the_fallback_or_says_it_already_happened(caplog):
     with caplog.at_level(logging.ERROR, logger="bot.server.patches"):
         patches.install_loud_tracker_store(FakeAgent(InMemoryTrackerStore(None)))
     assert "IN MEMORY ONLY" in caplog.text
+
+
+def test_deprecation_warnings_stay_quiet_after_rasa_sets_up_its_own_filters():
+    import warnings
+
+    import rasa.__main__ as rasa_main
+    from pyparsing.warnings import PyparsingDeprecationWarning  # a UserWarning and a DeprecationWarning
+
+    saved_filters, saved_configure = list(warnings.filters), rasa_main.configure_logging_and_warnings
+    try:
+        quiet_warnings.quiet_dependency_warnings()
+        rasa_main.configure_logging_and_warnings(logging.INFO)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.warn("'setParseAction' deprecated", PyparsingDeprecationWarning)
+            warnings.warn("pkg_resources is deprecated", DeprecationWarning)
+            warnings.warn("a real problem", UserWarning)
+        assert [str(w.message) for w in caught] == ["a real problem"]
+    finally:
+        warnings.filters[:] = saved_filters
+        rasa_main.configure_logging_and_warnings = saved_configure
