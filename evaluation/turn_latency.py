@@ -3,6 +3,8 @@
 Starts the stack as `make run` does, then holds several 20-turn conversations one at a time,
 paced well under the input guard's flood limit, and records each turn's round trip. Writes
 reports/turn_latency.md and .json: the median per turn index and the ratio of turn 20 to turn 3.
+Beside it, what adding up the conversation costs the actions at each turn, from the kept state
+(bot.triage.conversation.add_up) and from every earlier turn (as before the state was kept).
 """
 
 from __future__ import annotations
@@ -77,6 +79,36 @@ def measure(base_url: str, conversations: int = CONVERSATIONS) -> Dict[str, obje
     }
 
 
+def add_up_cost_by_turn(repeats: int = 200) -> Dict[str, List[float]]:
+    """Microseconds to add up the conversation at each turn of TURNS: from the kept state, and
+    from scratch (every earlier turn read again, as each action did before the state was kept)."""
+    from datetime import date
+
+    from bot.triage.conversation import STATE_SLOT, add_up
+    from bot.triage.entities import extraction_to_entities
+    from bot.triage.recognition.extractor import shared_extractor
+
+    extractor, today = shared_extractor(), date.today()
+    events = [
+        {"event": "user", "timestamp": float(i), "text": text,
+         "parse_data": {"entities": extraction_to_entities(extractor.extract(text), None, text)}}
+        for i, text in enumerate(TURNS)
+    ]
+    kept_us, scratch_us, slots = [], [], {}
+    for turn in range(1, len(TURNS) + 1):
+        so_far = events[:turn]
+        start = time.perf_counter()
+        for _ in range(repeats):
+            conversation = add_up(so_far, slots, today)
+        kept_us.append(1e6 * (time.perf_counter() - start) / repeats)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            add_up(so_far, {}, today)
+        scratch_us.append(1e6 * (time.perf_counter() - start) / repeats)
+        slots = {STATE_SLOT: conversation.state.as_slot()}
+    return {"kept_state_us": kept_us, "from_scratch_us": scratch_us}
+
+
 def main(argv: List[str]) -> int:
     REPORTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as log_dir:
@@ -90,12 +122,19 @@ def main(argv: List[str]) -> int:
         finally:
             rasa.stop()
             action.stop()
+    figures.update(add_up_cost_by_turn())
     (REPORTS / "turn_latency.json").write_text(json.dumps(figures, indent=2))
-    rows = "\n".join(f"| {i + 1} | {ms:.0f} |" for i, ms in enumerate(figures["median_ms_by_turn"]))
+    rows = "\n".join(
+        f"| {i + 1} | {ms:.0f} | {kept:.0f} | {scratch:.0f} |"
+        for i, (ms, kept, scratch) in enumerate(
+            zip(figures["median_ms_by_turn"], figures["kept_state_us"], figures["from_scratch_us"])
+        )
+    )
     (REPORTS / "turn_latency.md").write_text(
         f"# Latency by turn index\n\nMedian of {figures['conversations']} conversations of {len(TURNS)} turns, "
         f"one at a time. Turn 20 / turn 3: {figures['turn_20_over_turn_3']:.2f}.\n\n"
-        f"| turn | median ms |\n|---|---|\n{rows}\n"
+        "| turn | median ms (whole turn) | adding up, kept state (µs) | adding up, every turn again (µs) |\n"
+        f"|---|---|---|---|\n{rows}\n"
     )
     print((REPORTS / "turn_latency.md").read_text())
     return 0
