@@ -116,6 +116,7 @@ class Symptom:
     severe_is_red_flag: bool
     extra_groups: Tuple[str, ...]
     listings: Tuple[Listing, ...] = ()
+    anchor: Optional[str] = None  # the clinical source of the rule, for a symptom no document names
 
     @property
     def groups(self) -> Tuple[str, ...]:
@@ -195,6 +196,7 @@ class Knowledge:
     helplines: Tuple[Helpline, ...]
     follow_up: FollowUp
     language: dict = field(repr=False)
+    vital_signs: dict = field(repr=False, default_factory=dict)
 
     def therapy_kind_label(self, therapy_or_kind: str) -> str:
         if therapy_or_kind in self.therapy_kinds:
@@ -309,6 +311,7 @@ def load_knowledge() -> Knowledge:
             severe_is_red_flag=bool(raw.get("severe_is_red_flag", False)),
             extra_groups=extra_groups,
             listings=tuple(listings[raw["id"]]),
+            anchor=raw.get("anchor"),
         )
 
     advice = _read("advice.yml")
@@ -338,6 +341,11 @@ def load_knowledge() -> Knowledge:
     helplines = tuple(Helpline(**h) for h in advice["helplines"])
 
     follow_up = _read_follow_up(groups, symptoms)
+    vital_signs = _read("vital_signs.yml")
+    for name, sign in vital_signs["signs"].items():
+        for band in sign["bands"]:
+            _check(band["symptom"] in symptoms, f"vital sign {name} names unknown symptom {band['symptom']}")
+            _check(bool(band.get("anchor")), f"a band of vital sign {name} has no clinical anchor")
 
     return Knowledge(
         sources=sources,
@@ -351,6 +359,7 @@ def load_knowledge() -> Knowledge:
         helplines=helplines,
         follow_up=follow_up,
         language=_read("language.yml"),
+        vital_signs=vital_signs,
     )
 
 

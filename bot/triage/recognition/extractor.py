@@ -3,8 +3,9 @@
 No pretrained model (none can be downloaded here, and rules built from the documents' vocabulary
 can be reviewed like the documents). Each concern has its module: tokens (spaCy's blank English
 tokenizer, NORM), spelling (misspellings onto the vocabulary), matching (the symptom lexicon),
-assertion (negation and cues within the clause), readings (temperatures), treatment (therapy and
-timing), language (Spanish and French). This module puts them together.
+assertion (negation and cues within the clause), readings (temperatures), vitals (oxygen, pulse,
+blood pressure, breathing rate, low temperatures), treatment (therapy and timing), language
+(Spanish and French). This module puts them together.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.triage.recognition.readings import TemperatureReader
 from bot.triage.recognition.spelling import SpellingNormaliser, load_common_words
 from bot.triage.recognition.tokens import Tokens
 from bot.triage.recognition.treatment import TreatmentReader
+from bot.triage.recognition.vitals import VitalSignsReader
 
 
 class SymptomExtractor:
@@ -42,6 +44,7 @@ class SymptomExtractor:
         )
         self.assertion = ClauseAssertion(self.tokens, self.language)
         self.readings = TemperatureReader(self.tokens, self.language, self.make_doc)
+        self.vitals = VitalSignsReader(self.knowledge.vital_signs)
         self.severity_cues = self.tokens.norm_sequences(self.language["severity"]["before"])
         self.worsening_cues = self.tokens.norm_sequences(self.language["worsening"]["words"])
         self.question_words = set(self.language["question"]["first_words"])
@@ -54,7 +57,12 @@ class SymptomExtractor:
         doc = self.make_doc(text)
         norms = [t.norm_ for t in doc]
         temperatures = self.readings.temperatures(text)
-        mentions = self._symptom_mentions(doc, norms) + self.readings.fevers(temperatures)
+        vital_signs = self.vitals.readings(text, temperatures)
+        mentions = (
+            self._symptom_mentions(doc, norms)
+            + self.readings.fevers(temperatures)
+            + self.vitals.mentions(vital_signs, temperatures)
+        )
         therapies = self.treatment.therapies(doc)
         return Extraction(
             mentions=tuple(sorted(mentions, key=lambda m: m.start)),

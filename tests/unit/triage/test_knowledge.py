@@ -89,10 +89,21 @@ def test_required_symptom_ids_and_groups(knowledge):
         assert "icans" in knowledge.symptoms[symptom_id].groups, symptom_id
 
 
-def test_every_symptom_has_words_and_a_source_or_is_a_safety_rule(knowledge):
+def test_every_symptom_has_words_and_a_source_or_a_clinical_anchor(knowledge):
     for symptom in knowledge.symptoms.values():
         assert symptom.phrases or symptom.red_flag_phrases, symptom.id
-        assert symptom.listings or "safety" in symptom.groups, f"{symptom.id} is named by no document"
+        assert symptom.listings or "safety" in symptom.groups or symptom.anchor, (
+            f"{symptom.id} is named by no document and has no clinical anchor"
+        )
+
+
+def test_a_symptom_no_document_names_gets_the_documents_silence_not_a_quote(knowledge):
+    from bot.triage.engine import SymptomReport, triage
+
+    for symptom in knowledge.symptoms.values():
+        if not symptom.listings:
+            result = triage([SymptomReport(symptom.id)])
+            assert any("do not cover" in line.text and not line.source for line in result.guidance), symptom.id
 
 
 def test_urgent_groups_are_urgent(knowledge):

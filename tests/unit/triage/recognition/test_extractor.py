@@ -123,7 +123,7 @@ def test_fever_value_is_kept(extractor):
         ("he had a fit", "seizure"),
         ("she wont wake up", "consciousness_change"),
         ("he can't be woken", "consciousness_change"),
-        ("my wife just collapsed", "consciousness_change"),
+        ("my wife just collapsed", "fainting_collapse"),
         ("i cant breathe", "trouble_breathing"),
         ("his lips are going blue", "trouble_breathing"),
         ("severe shortness of breath", "trouble_breathing"),

@@ -1,0 +1,164 @@
+"""The learned recogniser: a spaCy `textcat_multilabel` trained on the project's own corpus
+(data/recognition/corpus/), beside the lexicon, for the words nobody listed.
+
+It reads a message as the lexicon does (NORM: lowercase, contractions expanded, misspellings
+mapped onto the vocabulary) and gives a probability for each symptom reported in it (present or
+resolved: a denied or hypothetical mention is not a report) and for "emergency" (the message
+describes an emergency presentation of labels.yml). Trained from nothing: no downloaded weights.
+
+The corpus is split by source (data/recognition/splits.yml): voices for training, others for
+validation, where the thresholds are chosen, the emergency one for 100% red-flag recall. Test sets
+(tests/data/) never meet either (tests/unit/triage/recognition/test_corpus.py).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+
+import spacy
+import yaml
+from spacy.training import Example
+from spacy.util import minibatch
+
+from bot import REPO_ROOT
+
+CORPUS_DIR = REPO_ROOT / "data" / "recognition" / "corpus"
+SPLITS = REPO_ROOT / "data" / "recognition" / "splits.yml"
+MODEL_DIR = REPO_ROOT / "models" / "recogniser"
+EMERGENCY = "emergency"
+REPORTED = ("present", "resolved")
+SEED = 2024
+EPOCHS = 12
+BATCH_SIZE = 32
+DROPOUT = 0.2
+# Symptom labels: reported above this probability (chosen on validation, recorded with the model).
+DEFAULT_SYMPTOM_THRESHOLD = 0.5
+ARCHITECTURE = {
+    "@architectures": "spacy.TextCatEnsemble.v2",
+    "linear_model": {
+        "@architectures": "spacy.TextCatBOW.v2",
+        "exclusive_classes": False,
+        "ngram_size": 2,
+        "no_output_layer": False,
+    },
+    "tok2vec": {
+        "@architectures": "spacy.Tok2Vec.v2",
+        "embed": {
+            "@architectures": "spacy.MultiHashEmbed.v2",
+            "width": 96,
+            "rows": [5000, 2500, 2500, 2500],
+            "attrs": ["LOWER", "PREFIX", "SUFFIX", "SHAPE"],
+            "include_static_vectors": False,
+        },
+        "encode": {
+            "@architectures": "spacy.MaxoutWindowEncoder.v2",
+            "width": 96,
+            "window_size": 1,
+            "maxout_pieces": 3,
+            "depth": 2,
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    text: str
+    labels: Tuple[str, ...]  # symptom ids reported, and "emergency"
+    voice: str
+
+
+def message_labels(message: dict) -> Tuple[str, ...]:
+    reported = sorted(s for s, assertion in (message.get("symptoms") or {}).items() if assertion in REPORTED)
+    return tuple(reported + ([EMERGENCY] if message.get("emergency") else []))
+
+
+def load_voice(folder: Path) -> List[LabelledMessage]:
+    messages = []
+    for part in sorted(folder.glob("part_*.yml")):
+        for message in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]:
+            messages.append(LabelledMessage(message["text"], message_labels(message), folder.name))
+    return messages
+
+
+def load_split(name: str) -> List[LabelledMessage]:
+    """The corpus messages of one split ("training" or "validation"), by voice."""
+    voices = yaml.safe_load(SPLITS.read_text(encoding="utf-8"))[name]
+    return [m for voice in voices for m in load_voice(CORPUS_DIR / voice)]
+
+
+def all_labels(symptom_ids: Iterable[str]) -> List[str]:
+    return sorted(symptom_ids) + [EMERGENCY]
+
+
+def build_pipeline(labels: Sequence[str]) -> spacy.Language:
+    nlp = spacy.blank("en")
+    textcat = nlp.add_pipe("textcat_multilabel", config={"model": ARCHITECTURE, "threshold": 0.5})
+    for label in labels:
+        textcat.add_label(label)
+    return nlp
+
+
+def train(
+    normalise: Callable[[str], str],
+    labels: Sequence[str],
+    messages: Sequence[LabelledMessage],
+    epochs: int = EPOCHS,
+    seed: int = SEED,
+    log: Callable[[str], None] = print,
+) -> spacy.Language:
+    """A textcat_multilabel pipeline trained on the messages, read through `normalise`."""
+    spacy.util.fix_random_seed(seed)
+    nlp = build_pipeline(labels)
+    examples = [
+        Example.from_dict(
+            nlp.make_doc(normalise(m.text)), {"cats": {label: float(label in m.labels) for label in labels}}
+        )
+        for m in messages
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        started, losses = time.monotonic(), {}
+        rng.shuffle(examples)
+        for batch in minibatch(examples, size=BATCH_SIZE):
+            nlp.update(batch, sgd=optimizer, drop=DROPOUT, losses=losses)
+        log(f"epoch {epoch + 1}/{epochs}: loss {losses['textcat_multilabel']:.3f} ({time.monotonic() - started:.1f} s)")
+    return nlp
+
+
+def choose_emergency_threshold(probabilities: Sequence[float], is_emergency: Sequence[bool]) -> float:
+    """The highest threshold that still catches every emergency of the validation split."""
+    caught = [p for p, emergency in zip(probabilities, is_emergency) if emergency]
+    return min(caught) if caught else 0.5
+
+
+class LearnedRecogniser:
+    """A trained pipeline and its thresholds, read from MODEL_DIR."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+        self.nlp = spacy.load(model_dir)
+        settings = json.loads((model_dir / "thresholds.json").read_text(encoding="utf-8"))
+        self.emergency_threshold: float = settings["emergency"]
+        self.symptom_threshold: float = settings["symptom"]
+
+    def probabilities(self, normalised_text: str) -> Dict[str, float]:
+        return dict(self.nlp(normalised_text).cats)
+
+    def reported(self, probabilities: Dict[str, float]) -> List[str]:
+        return sorted(s for s, p in probabilities.items() if s != EMERGENCY and p >= self.symptom_threshold)
+
+    def is_emergency(self, probabilities: Dict[str, float]) -> bool:
+        return probabilities.get(EMERGENCY, 0.0) >= self.emergency_threshold
+
+
+def save(nlp: spacy.Language, model_dir: Path, thresholds: Dict[str, float], figures: dict) -> None:
+    model_dir.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(model_dir)
+    (model_dir / "thresholds.json").write_text(json.dumps(thresholds, indent=2), encoding="utf-8")
+    (model_dir / "validation.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
