@@ -90,8 +90,12 @@ def add_up_cost_by_turn(repeats: int = 200) -> Dict[str, List[float]]:
 
     extractor, today = shared_extractor(), date.today()
     events = [
-        {"event": "user", "timestamp": float(i), "text": text,
-         "parse_data": {"entities": extraction_to_entities(extractor.extract(text), None, text)}}
+        {
+            "event": "user",
+            "timestamp": float(i),
+            "text": text,
+            "parse_data": {"entities": extraction_to_entities(extractor.extract(text), None, text)},
+        }
         for i, text in enumerate(TURNS)
     ]
     kept_us, scratch_us, slots = [], [], {}

@@ -96,6 +96,10 @@ def all_labels(symptom_ids: Iterable[str]) -> List[str]:
     return sorted(symptom_ids) + [EMERGENCY]
 
 
+def cats(message: LabelledMessage, labels: Sequence[str]) -> Dict[str, float]:
+    return {label: float(label in message.labels) for label in labels}
+
+
 def build_pipeline(labels: Sequence[str]) -> spacy.Language:
     nlp = spacy.blank("en")
     textcat = nlp.add_pipe("textcat_multilabel", config={"model": ARCHITECTURE, "threshold": 0.5})
