@@ -37,7 +37,13 @@ class ActionTriageSymptoms(Action):
         overall = conversation.result
         therapy_id = overall.therapy.id if overall.therapy else None
         this_message = reports_from_entities(tracker.latest_message.get("entities", []))
-        message = triage(this_message.reports, therapy_id, overall.days_since_treatment, this_message.temperatures)
+        message = triage(
+            this_message.reports,
+            therapy_id,
+            overall.days_since_treatment,
+            this_message.temperatures,
+            emergency_described=this_message.emergency_described,
+        )
 
         parts = []
         if message.symptoms and urgency_rank(overall.urgency) > urgency_rank(message.urgency):

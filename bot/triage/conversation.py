@@ -34,6 +34,7 @@ def accumulate(turns: Iterable[Iterable[dict]], start: ReportedInMessage = NOTHI
     per symptom (the engine merges mentions the same way, so keeping them merged changes nothing)."""
     reports, temperatures = list(start.reports), list(start.temperatures)
     therapy_id, days, caregiver = start.therapy_id, start.days_since_treatment, start.caregiver
+    emergency_described = start.emergency_described
     present_before = {r.symptom_id for r in reports if not r.negated}
     for entities in turns:
         turn = reports_from_entities(entities)
@@ -46,8 +47,10 @@ def accumulate(turns: Iterable[Iterable[dict]], start: ReportedInMessage = NOTHI
         therapy_id = turn.therapy_id or therapy_id
         days = turn.days_since_treatment if turn.days_since_treatment is not None else days
         caregiver = caregiver or turn.caregiver
+        emergency_described = emergency_described or turn.emergency_described
     return ReportedInMessage(
         reports=merge_reports(reports),
+        emergency_described=emergency_described,
         therapy_id=therapy_id,
         days_since_treatment=days,
         caregiver=caregiver,
@@ -140,7 +143,13 @@ def add_up(events: Sequence[dict], slots: Mapping[str, Any], today: date) -> Con
         days = int(timing_answer)
     elif days is None and isinstance(timing_answer, str):
         days = days_ago(timing_answer, today)
-    result = triage(reported.reports, reported.therapy_id or known_therapy, days, reported.temperatures)
+    result = triage(
+        reported.reports,
+        reported.therapy_id or known_therapy,
+        days,
+        reported.temperatures,
+        emergency_described=reported.emergency_described,
+    )
     words = therapy_answer if therapy_answer and not known_therapy and therapy_answer != UNKNOWN else None
     return Conversation(
         reported=reported,

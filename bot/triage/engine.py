@@ -81,6 +81,7 @@ class TriageResult:
     days_since_treatment: Optional[int] = None
     temperatures: Tuple[str, ...] = ()
     citations: Dict[str, str] = field(default_factory=dict)
+    emergency_described: bool = False
 
     @property
     def present(self) -> Tuple[TriagedSymptom, ...]:
@@ -122,6 +123,7 @@ class TriageResult:
             "therapy": self.therapy.id if self.therapy else None,
             "days_since_treatment": self.days_since_treatment,
             "temperatures": list(self.temperatures),
+            "emergency_described": self.emergency_described,
         }
 
 
@@ -275,11 +277,14 @@ def triage(
     days_since_treatment: Optional[int] = None,
     temperatures: Sequence[str] = (),
     knowledge: Optional[Knowledge] = None,
+    emergency_described: bool = False,
 ) -> TriageResult:
     """Triage what someone reported: urgency, per-symptom groups, guidance with sources, reply.
 
     `temperatures` are the readings given (a fever among them is also a symptom report); a
     reading below fever level with nothing else is something recognised, not something unclear.
+    `emergency_described`: the learned recogniser read an emergency in words the lexicon has no
+    red flag for; unsure means escalate, so it is an emergency whatever symptoms were found.
     """
     knowledge = knowledge or load_knowledge()
     therapy = knowledge.therapies.get(therapy_id) if therapy_id else None
@@ -297,6 +302,8 @@ def triage(
         if COMBINATIONS_AT_LEAST_URGENT <= present_groups:
             urgency = highest_urgency([urgency, "urgent"])
         advice = wording.URGENCY_ADVICE[urgency]
+    if emergency_described:
+        urgency, advice = "emergency", wording.URGENCY_ADVICE["emergency"]
 
     guidance: List[GuidanceLine] = []
     if present:
@@ -318,4 +325,5 @@ def triage(
         days_since_treatment=days_since_treatment,
         temperatures=tuple(temperatures),
         citations=citations,
+        emergency_described=emergency_described,
     )

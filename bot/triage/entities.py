@@ -15,6 +15,7 @@ from bot.triage.recognition.mentions import Extraction
 
 EXTRACTOR_NAME = "SymptomEntityExtractor"
 PRESENT, NEGATED = "present", "negated"
+EMERGENCY_DESCRIBED = "described"
 
 
 def _entity(entity: str, value, start: int, end: int, **extra) -> dict:
@@ -55,6 +56,8 @@ def extraction_to_entities(extraction: Extraction, urgency: Optional[str], text:
         entities.append(_entity("days_since_treatment", extraction.days_since_treatment, *whole))
     if extraction.caregiver:
         entities.append(_entity("reporter", "caregiver", *whole))
+    if extraction.emergency_described:
+        entities.append(_entity("emergency", EMERGENCY_DESCRIBED, *whole))
     if urgency:
         entities.append(_entity("urgency", urgency, *whole))
     return entities
@@ -67,11 +70,12 @@ class ReportedInMessage:
     days_since_treatment: Optional[int]
     caregiver: bool
     temperatures: List[str]
+    emergency_described: bool = False
 
 
 def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
     """What a message reported, read back from its entities (ours only, not DIET's)."""
-    reports, therapy_ids, temperatures, days, caregiver = [], [], [], None, False
+    reports, therapy_ids, temperatures, days, caregiver, emergency = [], [], [], None, False, False
     for entity in entities:
         if entity.get("extractor") != EXTRACTOR_NAME:
             continue
@@ -95,6 +99,8 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
             days = int(entity["value"])
         elif kind == "reporter":
             caregiver = entity["value"] == "caregiver"
+        elif kind == "emergency":
+            emergency = entity["value"] == EMERGENCY_DESCRIBED
     therapy = most_specific_therapy(therapy_ids)
     return ReportedInMessage(
         reports=reports,
@@ -102,4 +108,5 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
         days_since_treatment=days,
         caregiver=caregiver,
         temperatures=temperatures,
+        emergency_described=emergency,
     )

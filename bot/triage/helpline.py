@@ -40,7 +40,8 @@ def summary(result: TriageResult, caregiver: bool) -> str:
         readings=[t for t in result.temperatures if not any(s.value == t for s in result.present)],
         therapy_label=result.therapy.label if result.therapy else None,
         days_since_treatment=result.days_since_treatment,
-        red_flags=[s.label for s in result.present if s.red_flag],
+        red_flags=[s.label for s in result.present if s.red_flag]
+        + ([wording.EMERGENCY_IN_THEIR_WORDS] if result.emergency_described else []),
         urgency=result.urgency,
         advice=result.advice,
         source_citations=[s.citation() for s in result.sources],

@@ -221,6 +221,9 @@ def about_car_t_driving(quote: str, source_citation: str) -> str:
 
 # ------------------------------------------------------------------------------------ helpline agents
 
+# A red flag the learned recogniser read in the caller's words, where no listed one was found.
+EMERGENCY_IN_THEIR_WORDS = "what the caller describes reads as an emergency (no listed red flag matched)"
+
 
 def agent_script(present_labels: Sequence[str], advice: str, listing: Optional[str], source_citation: str) -> str:
     """What the agent can say to the caller: the advice first, then what the documents say."""

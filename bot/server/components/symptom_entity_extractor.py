@@ -78,10 +78,16 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         extraction = self.extractor.extract(text)
-        result = triage(extraction.reports, extraction.therapy_id, extraction.days_since_treatment, extraction.readings)
+        result = triage(
+            extraction.reports,
+            extraction.therapy_id,
+            extraction.days_since_treatment,
+            extraction.readings,
+            emergency_described=extraction.emergency_described,
+        )
         intent = (message.get(INTENT) or {}).get("name")
-        recognised = bool(result.symptoms or extraction.temperatures)
-        has_red_flag = any(s.red_flag for s in result.present)
+        recognised = bool(result.symptoms or extraction.temperatures or result.emergency_described)
+        has_red_flag = any(s.red_flag for s in result.present) or result.emergency_described
         # "no rash and no swelling": denied symptoms are a report too, recorded for the care team.
         yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS
         # A question intent for a message that states a symptom and asks nothing: DIET is unsure,

@@ -11,13 +11,14 @@ blood pressure, breathing rate, low temperatures), treatment (therapy and timing
 from __future__ import annotations
 
 import functools
-from typing import FrozenSet, List, Optional, Sequence
+from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
+from bot.triage.recognition.learned import MODEL_DIR, LearnedRecogniser
 from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
 from bot.triage.recognition.readings import TemperatureReader
@@ -30,8 +31,14 @@ from bot.triage.recognition.vitals import VitalSignsReader
 class SymptomExtractor:
     """Finds symptoms, temperatures, therapies, timing and the reporter in one message."""
 
-    def __init__(self, knowledge: Optional[Knowledge] = None, common_words: Optional[FrozenSet[str]] = None):
+    def __init__(
+        self,
+        knowledge: Optional[Knowledge] = None,
+        common_words: Optional[FrozenSet[str]] = None,
+        learned: Optional[LearnedRecogniser] = None,
+    ):
         self.knowledge = knowledge or load_knowledge()
+        self.learned = learned
         self.language = self.knowledge.language
         self.tokens = Tokens()
         # The matchers first: their phrases make the vocabulary that spelling corrects towards.
@@ -53,6 +60,11 @@ class SymptomExtractor:
         """Tokenise, and map misspelt words onto the knowledge base's vocabulary (token NORM)."""
         return self.spelling.normalise(self.tokens.tokenise(text))
 
+    def normalised_text(self, text: str) -> str:
+        """The message as the matchers read it (NORM: lowercase, contractions expanded, spelling
+        corrected), for the learned recogniser."""
+        return " ".join(t.norm_ for t in self.make_doc(text))
+
     def extract(self, text: str) -> Extraction:
         doc = self.make_doc(text)
         norms = [t.norm_ for t in doc]
@@ -64,13 +76,35 @@ class SymptomExtractor:
             + self.vitals.mentions(vital_signs, temperatures)
         )
         therapies = self.treatment.therapies(doc)
+        emergency_described = False
+        if self.learned is not None:
+            learned_mentions, emergency_described = self._learned(norms, mentions)
+            mentions += learned_mentions
         return Extraction(
+            emergency_described=emergency_described,
             mentions=tuple(sorted(mentions, key=lambda m: m.start)),
             temperatures=tuple(temperatures),
             therapies=tuple(therapies),
             days_since_treatment=self.treatment.days_since_treatment(text, therapies),
             caregiver=bool(self.caregiver_matcher(doc)),
         )
+
+    def _learned(self, norms: Sequence[str], found: Sequence[Mention]) -> Tuple[List[Mention], bool]:
+        """What the learned recogniser adds, recall first: the symptoms it reads that the lexicon did
+        not find present, and whether it reads an emergency where the lexicon found no red flag."""
+        probabilities = self.learned.probabilities(" ".join(norms))
+        present = {m.symptom_id for m in found if not m.negated}
+        added = [
+            Mention(symptom_id=symptom_id, text="", start=0, end=0, negated=False, red_flag=False)
+            for symptom_id in self.learned.reported(probabilities)
+            if symptom_id in self.knowledge.symptoms and symptom_id not in present
+        ]
+        lexicon_emergency = any(
+            m.red_flag or self.knowledge.symptoms[m.symptom_id].urgency == "emergency"
+            for m in list(found) + added
+            if not m.negated
+        )
+        return added, self.learned.is_emergency(probabilities) and not lexicon_emergency
 
     def is_phrased_as_question(self, text: str) -> bool:
         """A question mark, or a question word first ("what", "is", "can"...)."""
@@ -107,5 +141,7 @@ class SymptomExtractor:
 @functools.lru_cache(maxsize=1)
 def shared_extractor() -> SymptomExtractor:
     """One extractor per process, for the NLU component and the input guard alike: building one
-    loads the spelling lexicon, which takes seconds and a few hundred MB at its peak."""
-    return SymptomExtractor()
+    loads the spelling lexicon, which takes seconds and a few hundred MB at its peak. The learned
+    recogniser joins it when `make train` has trained one (models/recogniser/)."""
+    learned = LearnedRecogniser(MODEL_DIR) if (MODEL_DIR / "thresholds.json").exists() else None
+    return SymptomExtractor(learned=learned)

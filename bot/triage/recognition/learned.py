@@ -36,8 +36,10 @@ SEED = 2024
 EPOCHS = 12
 BATCH_SIZE = 32
 DROPOUT = 0.2
-# Symptom labels: reported above this probability (chosen on validation, recorded with the model).
+# Symptom labels: reported at or above this probability.
 DEFAULT_SYMPTOM_THRESHOLD = 0.5
+# The emergency threshold is chosen on validation, never above this.
+DEFAULT_EMERGENCY_THRESHOLD = 0.5
 ARCHITECTURE = {
     "@architectures": "spacy.TextCatEnsemble.v2",
     "linear_model": {
@@ -136,10 +138,15 @@ def train(
     return nlp
 
 
-def choose_emergency_threshold(probabilities: Sequence[float], is_emergency: Sequence[bool]) -> float:
-    """The highest threshold that still catches every emergency of the validation split."""
-    caught = [p for p, emergency in zip(probabilities, is_emergency) if emergency]
-    return min(caught) if caught else 0.5
+def choose_emergency_threshold(
+    probabilities: Sequence[float], is_emergency: Sequence[bool], caught_by_lexicon: Sequence[bool]
+) -> float:
+    """The highest threshold (at most the default) at which the model, beside the lexicon, catches
+    every emergency of the validation split: only those the lexicon misses decide it."""
+    missed = [
+        p for p, emergency, lexicon in zip(probabilities, is_emergency, caught_by_lexicon) if emergency and not lexicon
+    ]
+    return min([DEFAULT_EMERGENCY_THRESHOLD, *missed])
 
 
 class LearnedRecogniser:

@@ -67,6 +67,8 @@ class Extraction:
     therapies: Tuple[TherapyMention, ...]
     days_since_treatment: Optional[int]
     caregiver: bool
+    # The learned recogniser read an emergency that the lexicon found no red flag for.
+    emergency_described: bool = False
 
     @property
     def readings(self) -> Tuple[str, ...]:

@@ -1,0 +1,66 @@
+"""Train the learned recogniser (bot/triage/recognition/learned.py) into models/recogniser/:
+`make train` runs it beside `rasa train`.
+
+The thresholds are chosen on the validation split (voices it did not train on), with the lexicon
+beside it, as the assistant uses them: a message is an emergency when the lexicon finds a red
+flag or the model's emergency probability reaches the threshold, and the threshold is the highest
+that still catches every emergency of the validation split. What that costs (non-emergency
+messages sent to emergency) is written to models/recogniser/validation.json and printed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import List
+
+from bot.triage.engine import triage
+from bot.triage.knowledge import load_knowledge
+from bot.triage.recognition import learned
+from bot.triage.recognition.extractor import SymptomExtractor
+
+
+def main(argv: List[str]) -> int:
+    started = time.monotonic()
+    knowledge = load_knowledge()
+    extractor = SymptomExtractor(knowledge)
+    labels = learned.all_labels(knowledge.symptoms)
+    training, validation = learned.load_split("training"), learned.load_split("validation")
+    print(f"recogniser: {len(training)} training and {len(validation)} validation messages, {len(labels)} labels")
+    nlp = learned.train(extractor.normalised_text, labels, training)
+
+    probabilities = [doc.cats for doc in nlp.pipe(extractor.normalised_text(m.text) for m in validation)]
+    lexicon_emergency = [
+        triage(extractor.extract(m.text).reports, knowledge=knowledge).urgency == "emergency" for m in validation
+    ]
+    is_emergency = [learned.EMERGENCY in m.labels for m in validation]
+    threshold = learned.choose_emergency_threshold(
+        [p[learned.EMERGENCY] for p in probabilities], is_emergency, lexicon_emergency
+    )
+    flagged = [lexicon or p[learned.EMERGENCY] >= threshold for p, lexicon in zip(probabilities, lexicon_emergency)]
+    figures = {
+        "validation_messages": len(validation),
+        "emergencies": sum(is_emergency),
+        "caught_by_lexicon": sum(lex and e for lex, e in zip(lexicon_emergency, is_emergency)),
+        "caught_combined": sum(f and e for f, e in zip(flagged, is_emergency)),
+        "non_emergencies": len(validation) - sum(is_emergency),
+        "non_emergencies_flagged_lexicon": sum(lex and not e for lex, e in zip(lexicon_emergency, is_emergency)),
+        "non_emergencies_flagged_combined": sum(f and not e for f, e in zip(flagged, is_emergency)),
+        "emergency_threshold": threshold,
+        "training_seconds": round(time.monotonic() - started, 1),
+    }
+    learned.save(
+        nlp, learned.MODEL_DIR, {"emergency": threshold, "symptom": learned.DEFAULT_SYMPTOM_THRESHOLD}, figures
+    )
+    print(
+        f"recogniser: validation emergencies {figures['caught_combined']}/{figures['emergencies']} with the lexicon "
+        f"beside it (lexicon alone {figures['caught_by_lexicon']}); non-emergency messages sent to emergency "
+        f"{figures['non_emergencies_flagged_combined']}/{figures['non_emergencies']} "
+        f"(lexicon alone {figures['non_emergencies_flagged_lexicon']}); threshold {threshold:.4f}; "
+        f"{figures['training_seconds']} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,83 @@
+"""The learned recogniser beside the lexicon: trained from labelled messages, recall first, and an
+emergency it reads escalates even when no listed red flag matched."""
+
+from datetime import date
+
+import pytest
+
+from bot.triage.conversation import add_up
+from bot.triage.engine import triage
+from bot.triage.entities import extraction_to_entities, reports_from_entities
+from bot.triage.helpline import agent_assist_response
+from bot.triage.recognition import learned
+from bot.triage.recognition.extractor import SymptomExtractor
+from bot.triage.recognition.learned import LabelledMessage, LearnedRecogniser
+
+# Wording the lexicon has no phrase for, in a tiny corpus of its own: the plumbing, not the model.
+STORY = "his whole body went rigid then juddered on the settee"
+TINY = (
+    [LabelledMessage(f"{STORY} {n}", ("emergency", "seizure"), "tiny") for n in range(12)]
+    + [LabelledMessage(f"she keeps putting the kettle in the fridge {n}", ("confusion",), "tiny") for n in range(12)]
+    + [LabelledMessage(f"all fine today thanks {n}", (), "tiny") for n in range(12)]
+)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, extractor):
+    labels = learned.all_labels(["confusion", "seizure"])
+    nlp = learned.train(extractor.normalised_text, labels, TINY, epochs=8, log=lambda _: None)
+    model_dir = tmp_path_factory.mktemp("recogniser")
+    learned.save(nlp, model_dir, {"emergency": 0.5, "symptom": 0.5}, {})
+    return LearnedRecogniser(model_dir)
+
+
+@pytest.fixture(scope="module")
+def both(knowledge, extractor, trained):
+    return SymptomExtractor(knowledge, common_words=extractor.spelling.common_words, learned=trained)
+
+
+def test_the_lexicon_alone_misses_the_story(extractor):
+    extraction = extractor.extract(STORY)
+    assert not extraction.mentions and not extraction.emergency_described
+
+
+def test_an_emergency_read_in_new_words_escalates(both):
+    extraction = both.extract(STORY)
+    assert extraction.emergency_described or "seizure" in extraction.present_ids()
+    result = triage(extraction.reports, emergency_described=extraction.emergency_described)
+    assert result.urgency == "emergency"
+    assert result.advice.startswith("This may be an emergency. Call emergency services now")
+
+
+def test_a_symptom_read_in_new_words_is_reported(both):
+    assert "confusion" in both.extract("she keeps putting the kettle in the fridge").present_ids()
+
+
+def test_the_lexicon_still_finds_what_it_knows_and_its_negations(both):
+    extraction = both.extract("no fever but he has a bad headache")
+    assert "headache" in extraction.present_ids() and "fever" in extraction.negated_ids()
+
+
+def test_an_emergency_described_travels_through_entities_and_the_conversation(both):
+    entities = extraction_to_entities(both.extract(STORY), "emergency", STORY)
+    assert reports_from_entities(entities).emergency_described or any(e.get("value") == "seizure" for e in entities)
+    events = [
+        {"event": "user", "timestamp": 1.0, "parse_data": {"entities": entities}},
+        {
+            "event": "user",
+            "timestamp": 2.0,
+            "parse_data": {"entities": extraction_to_entities(both.extract("thanks"), None, "thanks")},
+        },
+    ]
+    conversation = add_up(events, {}, date(2026, 11, 29))
+    assert conversation.result.urgency == "emergency", "an emergency never goes down in a conversation"
+    answer = agent_assist_response("call", conversation)
+    assert answer["urgency"] == "emergency" and "Red flags:" in answer["summary"]
+
+
+def test_the_threshold_catches_every_emergency_the_lexicon_misses():
+    probabilities = [0.9, 0.2, 0.6, 0.05]
+    is_emergency = [True, True, False, True]
+    lexicon = [False, False, False, True]
+    assert learned.choose_emergency_threshold(probabilities, is_emergency, lexicon) == 0.2
+    assert learned.choose_emergency_threshold([0.9], [True], [False]) == learned.DEFAULT_EMERGENCY_THRESHOLD
