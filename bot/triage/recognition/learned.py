@@ -38,8 +38,11 @@ BATCH_SIZE = 32
 DROPOUT = 0.2
 # Symptom labels: reported at or above this probability.
 DEFAULT_SYMPTOM_THRESHOLD = 0.5
-# The emergency threshold is chosen on validation, never above this.
+# The emergency threshold is chosen on validation, never above this, and never so low that more
+# than this share of the non-emergency validation messages would be sent to emergency services
+# (the issue "Recognition that generalizes": at most 15% over-triage).
 DEFAULT_EMERGENCY_THRESHOLD = 0.5
+MAX_OVER_TRIAGE = 0.15
 ARCHITECTURE = {
     "@architectures": "spacy.TextCatEnsemble.v2",
     "linear_model": {
@@ -141,12 +144,20 @@ def train(
 def choose_emergency_threshold(
     probabilities: Sequence[float], is_emergency: Sequence[bool], caught_by_lexicon: Sequence[bool]
 ) -> float:
-    """The highest threshold (at most the default) at which the model, beside the lexicon, catches
-    every emergency of the validation split: only those the lexicon misses decide it."""
-    missed = [
-        p for p, emergency, lexicon in zip(probabilities, is_emergency, caught_by_lexicon) if emergency and not lexicon
-    ]
-    return min([DEFAULT_EMERGENCY_THRESHOLD, *missed])
+    """The threshold at which the model, beside the lexicon, catches every emergency of the
+    validation split (only those the lexicon misses decide it), unless that would send more than
+    MAX_OVER_TRIAGE of the non-emergency messages to emergency services: then the lowest threshold
+    that stays within it, and the emergencies it still misses are reported with the model."""
+    rows = list(zip(probabilities, is_emergency, caught_by_lexicon))
+    missed = [p for p, emergency, lexicon in rows if emergency and not lexicon]
+    wanted = min([DEFAULT_EMERGENCY_THRESHOLD, *missed])
+    calm = sorted((p for p, emergency, lexicon in rows if not emergency and not lexicon), reverse=True)
+    already = sum(lexicon and not emergency for _, emergency, lexicon in rows)
+    allowed = max(int(MAX_OVER_TRIAGE * sum(not emergency for _, emergency, _ in rows)) - already, 0)
+    if allowed < len(calm) and calm[allowed] >= wanted:
+        # Flagging the (allowed + 1)-th most likely calm message would be one too many: stay above it.
+        return min(DEFAULT_EMERGENCY_THRESHOLD, calm[allowed] + 1e-6)
+    return wanted
 
 
 class LearnedRecogniser:

@@ -76,8 +76,18 @@ def test_an_emergency_described_travels_through_entities_and_the_conversation(bo
 
 
 def test_the_threshold_catches_every_emergency_the_lexicon_misses():
-    probabilities = [0.9, 0.2, 0.6, 0.05]
-    is_emergency = [True, True, False, True]
-    lexicon = [False, False, False, True]
+    probabilities = [0.9, 0.2, 0.05] + [0.01] * 20
+    is_emergency = [True, True, True] + [False] * 20
+    lexicon = [False, False, True] + [False] * 20
     assert learned.choose_emergency_threshold(probabilities, is_emergency, lexicon) == 0.2
     assert learned.choose_emergency_threshold([0.9], [True], [False]) == learned.DEFAULT_EMERGENCY_THRESHOLD
+
+
+def test_the_threshold_never_sends_more_than_the_allowed_share_of_calm_messages_to_emergency():
+    # One emergency the model barely sees (0.05) and ten calm messages above it: catching it would
+    # flag half of the twenty calm messages, so the threshold stops at three of them (15%).
+    probabilities = [0.05] + [0.4 - 0.01 * i for i in range(10)] + [0.01] * 10
+    is_emergency = [True] + [False] * 20
+    threshold = learned.choose_emergency_threshold(probabilities, is_emergency, [False] * 21)
+    flagged = sum(p >= threshold for p, e in zip(probabilities, is_emergency) if not e)
+    assert flagged == 3 and threshold > 0.05

@@ -1,0 +1,142 @@
+"""Recognition by layer: the lexicon alone, the learned recogniser alone, and both (as the assistant
+runs them), on labelled messages: the corpus's validation split and the blind sets.
+
+    .venv/bin/python -m evaluation.recognition          # reports/recognition.md, recognition_pr.png
+
+Figures come from the triage of each message's extraction (no dialogue): red flags given the
+emergency urgency, expected symptoms found, denied symptoms read as denied, and non-emergency
+messages sent to emergency (over-triage). A blind set's figure here is a regression figure once
+its first-seen row is in tests/data/blind/HISTORY.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import yaml
+
+from bot import REPO_ROOT
+from bot.triage.engine import triage
+from bot.triage.knowledge import Knowledge, load_knowledge
+from bot.triage.recognition import learned
+from bot.triage.recognition.extractor import SymptomExtractor
+from bot.triage.recognition.mentions import Extraction, Mention
+
+REPORTS = REPO_ROOT / "reports"
+BLIND_DIR = REPO_ROOT / "tests" / "data" / "blind"
+REPORTED = ("present", "resolved")
+
+
+@dataclass
+class LayerFigures:
+    messages: int = 0
+    emergencies: int = 0
+    emergencies_caught: int = 0
+    non_emergencies: int = 0
+    non_emergencies_flagged: int = 0
+    expected: int = 0
+    found: int = 0
+    denied: int = 0
+    denied_found: int = 0
+
+    def row(self) -> List[str]:
+        def share(part: int, whole: int) -> str:
+            return f"{part}/{whole} ({100 * part / whole:.1f}%)" if whole else "-"
+
+        return [
+            share(self.emergencies_caught, self.emergencies),
+            share(self.found, self.expected),
+            share(self.denied_found, self.denied),
+            share(self.non_emergencies_flagged, self.non_emergencies),
+        ]
+
+
+def labelled(message: dict) -> Tuple[set, set, bool]:
+    labels = message.get("symptoms") or {}
+    return (
+        {s for s, a in labels.items() if a in REPORTED},
+        {s for s, a in labels.items() if a == "negated"},
+        bool(message["emergency"]),
+    )
+
+
+def figures_for(messages: Sequence[dict], extract: Callable[[str], Extraction], knowledge: Knowledge) -> LayerFigures:
+    figures = LayerFigures()
+    for message in messages:
+        want_present, want_negated, emergency = labelled(message)
+        extraction = extract(message["text"])
+        result = triage(extraction.reports, knowledge=knowledge, emergency_described=extraction.emergency_described)
+        flagged = result.urgency == "emergency"
+        figures.messages += 1
+        figures.emergencies += emergency
+        figures.emergencies_caught += emergency and flagged
+        figures.non_emergencies += not emergency
+        figures.non_emergencies_flagged += flagged and not emergency
+        figures.expected += len(want_present)
+        figures.found += len(want_present & extraction.present_ids())
+        figures.denied += len(want_negated)
+        figures.denied_found += len(want_negated & extraction.negated_ids())
+    return figures
+
+
+def model_alone(recogniser: learned.LearnedRecogniser, extractor: SymptomExtractor) -> Callable[[str], Extraction]:
+    def extract(text: str) -> Extraction:
+        probabilities = recogniser.probabilities(extractor.normalised_text(text))
+        mentions = tuple(
+            Mention(symptom_id=s, text="", start=0, end=0, negated=False, red_flag=False)
+            for s in recogniser.reported(probabilities)
+        )
+        return Extraction(
+            mentions=mentions,
+            temperatures=(),
+            therapies=(),
+            days_since_treatment=None,
+            caregiver=False,
+            emergency_described=recogniser.is_emergency(probabilities),
+        )
+
+    return extract
+
+
+def evaluation_sets() -> Dict[str, List[dict]]:
+    sets = {
+        "validation split": [
+            m
+            for v in yaml.safe_load(learned.SPLITS.read_text())["validation"]
+            for part in sorted((learned.CORPUS_DIR / v).glob("part_*.yml"))
+            for m in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]
+        ]
+    }
+    for path in sorted(BLIND_DIR.glob("*.yml")):
+        sets[f"blind {path.stem} (regression)"] = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
+    return sets
+
+
+def main(argv: List[str]) -> int:
+    knowledge = load_knowledge()
+    lexicon = SymptomExtractor(knowledge)
+    recogniser = learned.LearnedRecogniser(learned.MODEL_DIR)
+    both = SymptomExtractor(knowledge, common_words=lexicon.spelling.common_words, learned=recogniser)
+    layers = {"lexicon": lexicon.extract, "model": model_alone(recogniser, lexicon), "both": both.extract}
+    lines = [
+        "# Recognition by layer",
+        "",
+        f"Emergency threshold {recogniser.emergency_threshold:.4f} (chosen on the validation split).",
+        "",
+        "| set | layer | red flags given emergency | symptoms found | denied read as denied "
+        "| non-emergency messages sent to emergency |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, messages in evaluation_sets().items():
+        for layer, extract in layers.items():
+            lines.append(f"| {name} | {layer} | " + " | ".join(figures_for(messages, extract, knowledge).row()) + " |")
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "recognition.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
