@@ -120,37 +120,23 @@ class VitalSignsReader:
         return sorted(found, key=lambda r: r.start)
 
     def mentions(self, readings: Sequence[Reading], temperatures: Sequence[Temperature] = ()) -> List[Mention]:
-        mentions = []
-        for reading in readings:
-            band = self.signs[reading.sign].band(reading.value)
-            if band:
-                mentions.append(
-                    Mention(
-                        symptom_id=band.symptom,
-                        text=reading.text,
-                        start=reading.start,
-                        end=reading.end,
-                        negated=False,
-                        red_flag=band.emergency,
-                        value=reading.display,
-                    )
-                )
-        temperature = self.signs[TEMPERATURE]
-        for reading in temperatures:
-            band = temperature.band(reading.celsius)
-            if band:
-                mentions.append(
-                    Mention(
-                        symptom_id=band.symptom,
-                        text=reading.text,
-                        start=reading.start,
-                        end=reading.end,
-                        negated=False,
-                        red_flag=band.emergency,
-                        value=reading.display(),
-                    )
-                )
-        return mentions
+        """A mention for each reading in a band; temperatures only for their low bands (fever is
+        readings.TemperatureReader's)."""
+        banded = [(self.signs[r.sign].band(r.value), r.text, r.start, r.end, r.display) for r in readings]
+        banded += [(self.signs[TEMPERATURE].band(t.celsius), t.text, t.start, t.end, t.display()) for t in temperatures]
+        return [
+            Mention(
+                symptom_id=band.symptom,
+                text=text,
+                start=start,
+                end=end,
+                negated=False,
+                red_flag=band.emergency,
+                value=display,
+            )
+            for band, text, start, end, display in banded
+            if band
+        ]
 
     def _nearest_sign(self, text: str, start: int, end: int, value: int, percent: bool) -> Optional[Sign]:
         best: Optional[Tuple[int, int, Sign]] = None
