@@ -35,7 +35,7 @@ help:  ## List the commands
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
 .PHONY: help venv web browser tools services train models eval bench bench-scaled run run-scaled prune-conversations test test-unit \
-  generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
+  train-recogniser generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
 
 $(VENV)/.installed: requirements.txt constraints.txt ops/find_python310.sh
 	@python310=$$(ops/find_python310.sh) || exit 1; \
@@ -79,15 +79,18 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	  $(RASA) train --data $(RASA_DATA) --fixed-model-name triage --out models
 	@touch $(MODEL) models/triage.train_seconds
 
-# The learned recogniser (bot/triage/recognition/learned.py), trained on the corpus beside the
-# lexicon; the NLU component loads it from models/recogniser when it is there.
+# The learned recogniser (bot/triage/recognition/learned.py), trained on the corpus. Not yet part
+# of the served assistant: `make eval` measures it beside the lexicon, and the NLU component uses
+# it only when LEARNED_RECOGNISER names its folder (docs/performance.md, "Recognition by layer").
 RECOGNISER := models/recogniser/thresholds.json
 RECOGNISER_INPUTS := data/recognition/labels.yml data/recognition/splits.yml \
   $(shell find data/recognition/corpus -name '*.yml' 2>/dev/null) bot/triage/recognition/learned.py ops/train_recogniser.py
 $(RECOGNISER): $(VENV)/.installed $(RECOGNISER_INPUTS)
 	$(PY) -m ops.train_recogniser
 
-train: $(MODEL) $(RECOGNISER)  ## Train the model and the learned recogniser if missing or stale
+train: $(MODEL)  ## Train the model if missing or stale
+
+train-recogniser: $(RECOGNISER)  ## Train the learned recogniser (measured by make eval, not yet served)
 
 # Rasa's default pipeline, as `rasa init` writes it (copied from the installed Rasa), trained on
 # the same data and domain: the baseline that `make eval` compares against.
@@ -117,20 +120,20 @@ eval: models $(RECOGNISER)  ## Quality report: held-out sets and vignettes, proj
 
 # Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
 # reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
-bench: models $(RECOGNISER)  ## Performance report: latency, throughput, memory, ready time
+bench: models  ## Performance report: latency, throughput, memory, ready time
 	$(PY) -m evaluation.bench
 
 # The project's model on the scaled set-up, 1 then 2 Rasa servers behind nginx: reports/bench_scaled.md.
-bench-scaled: $(MODEL) $(RECOGNISER) services  ## The scaled set-up with 1 and 2 Rasa servers
+bench-scaled: $(MODEL) services  ## The scaled set-up with 1 and 2 Rasa servers
 	$(PY) -m evaluation.bench_scaled
 
-run: $(MODEL) $(RECOGNISER) $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
+run: $(MODEL) $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
 	ops/run.sh
 
 # Several Rasa servers behind nginx, sharing PostgreSQL and Redis, on loopback (README, "Deploying
 # for more users"). RASA_SERVERS sets how many.
 RASA_SERVERS ?= 2
-run-scaled: $(MODEL) $(RECOGNISER) $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
+run-scaled: $(MODEL) $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
 	$(PY) -m ops.scaled_stack --rasa-servers $(RASA_SERVERS)
 
 # Deletes the conversations with no message in the last DAYS days from $(TRACKER_STORE_URL).
@@ -155,15 +158,15 @@ validate: $(VENV)/.installed  ## rasa data validate, failing on warnings
 	ops/validate_data.sh $(RASA_DATA)
 
 # Plain `rasa test` exits 0 when stories fail: --fail-on-prediction-errors makes failures fail.
-test-stories: $(MODEL) $(RECOGNISER)  ## Conversation test stories (fail on any prediction error)
+test-stories: $(MODEL)  ## Conversation test stories (fail on any prediction error)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/stories
 
-test-e2e: $(MODEL) $(RECOGNISER) $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
+test-e2e: $(MODEL) $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
 	$(PY) -m pytest tests/e2e -q
 
 # The scaled set-up for real: 56 conversations through nginx while a Rasa server crashes, then
 # PostgreSQL and Redis stopped and started. Prints its figures.
-test-scale: $(MODEL) $(RECOGNISER) services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
+test-scale: $(MODEL) services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
 	$(PY) -m pytest tests/scale -q -p no:cacheprovider
 
 # `make test` runs the scale test when the services can be installed (as root on Debian, as CI

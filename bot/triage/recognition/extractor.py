@@ -11,6 +11,8 @@ blood pressure, breathing rate, low temperatures), treatment (therapy and timing
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 from spacy.matcher import PhraseMatcher
@@ -18,7 +20,7 @@ from spacy.tokens import Doc
 
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
-from bot.triage.recognition.learned import MODEL_DIR, LearnedRecogniser
+from bot.triage.recognition.learned import LearnedRecogniser
 from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
 from bot.triage.recognition.readings import TemperatureReader
@@ -26,6 +28,8 @@ from bot.triage.recognition.spelling import SpellingNormaliser, load_common_word
 from bot.triage.recognition.tokens import Tokens
 from bot.triage.recognition.treatment import TreatmentReader
 from bot.triage.recognition.vitals import VitalSignsReader
+
+LEARNED_RECOGNISER_VARIABLE = "LEARNED_RECOGNISER"
 
 
 class SymptomExtractor:
@@ -91,13 +95,15 @@ class SymptomExtractor:
 
     def _learned(self, norms: Sequence[str], found: Sequence[Mention]) -> Tuple[List[Mention], bool]:
         """What the learned recogniser adds, recall first: the symptoms it reads that the lexicon did
-        not find present, and whether it reads an emergency where the lexicon found no red flag."""
+        not find at all (a symptom the lexicon read as denied stays denied: the model is not trained
+        to tell a denial from a report as precisely), and whether it reads an emergency where the
+        lexicon found no red flag."""
         probabilities = self.learned.probabilities(" ".join(norms))
-        present = {m.symptom_id for m in found if not m.negated}
+        mentioned = {m.symptom_id for m in found}
         added = [
             Mention(symptom_id=symptom_id, text="", start=0, end=0, negated=False, red_flag=False)
             for symptom_id in self.learned.reported(probabilities)
-            if symptom_id in self.knowledge.symptoms and symptom_id not in present
+            if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned
         ]
         lexicon_emergency = any(
             m.red_flag or self.knowledge.symptoms[m.symptom_id].urgency == "emergency"
@@ -142,6 +148,8 @@ class SymptomExtractor:
 def shared_extractor() -> SymptomExtractor:
     """One extractor per process, for the NLU component and the input guard alike: building one
     loads the spelling lexicon, which takes seconds and a few hundred MB at its peak. The learned
-    recogniser joins it when `make train` has trained one (models/recogniser/)."""
-    learned = LearnedRecogniser(MODEL_DIR) if (MODEL_DIR / "thresholds.json").exists() else None
-    return SymptomExtractor(learned=learned)
+    recogniser joins it only when LEARNED_RECOGNISER names a trained one (`make train-recogniser`
+    writes models/recogniser): at its current threshold it sends some plain reports ("I feel
+    dizzy") to emergency services, so it is measured (`make eval`) but not yet served."""
+    folder = os.environ.get(LEARNED_RECOGNISER_VARIABLE)
+    return SymptomExtractor(learned=LearnedRecogniser(Path(folder)) if folder else None)

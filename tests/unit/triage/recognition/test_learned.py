@@ -91,3 +91,14 @@ def test_the_threshold_never_sends_more_than_the_allowed_share_of_calm_messages_
     threshold = learned.choose_emergency_threshold(probabilities, is_emergency, [False] * 21)
     flagged = sum(p >= threshold for p, e in zip(probabilities, is_emergency) if not e)
     assert flagged == 3 and threshold > 0.05
+
+
+def test_the_served_recogniser_is_the_lexicon_unless_the_learned_one_is_asked_for(monkeypatch):
+    from bot.triage.recognition import extractor as extractor_module
+
+    monkeypatch.delenv(extractor_module.LEARNED_RECOGNISER_VARIABLE, raising=False)
+    extractor_module.shared_extractor.cache_clear()
+    try:
+        assert extractor_module.shared_extractor().learned is None
+    finally:
+        extractor_module.shared_extractor.cache_clear()
