@@ -149,7 +149,7 @@ def shared_extractor() -> SymptomExtractor:
     """One extractor per process, for the NLU component and the input guard alike: building one
     loads the spelling lexicon, which takes seconds and a few hundred MB at its peak. The learned
     recogniser joins it only when LEARNED_RECOGNISER names a trained one (`make train-recogniser`
-    writes models/recogniser): at its current threshold it sends some plain reports ("I feel
-    dizzy") to emergency services, so it is measured (`make eval`) but not yet served."""
+    writes models/recogniser): at its current threshold it sends some vague reports ("she's been
+    off all evening") to emergency services, so it is measured (`make eval`) but not yet served."""
     folder = os.environ.get(LEARNED_RECOGNISER_VARIABLE)
     return SymptomExtractor(learned=LearnedRecogniser(Path(folder)) if folder else None)
