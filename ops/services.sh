@@ -30,7 +30,7 @@ PACKAGES=(postgresql redis-server nginx)
 PG_MAX_CONNECTIONS=50
 REDIS_DIR="$SERVICES_DIR/redis"
 NGINX_DIR="$SERVICES_DIR/nginx"
-NGINX_TEMPLATE="$REPO/deploy/nginx.conf.template"
+NGINX_TEMPLATE="$REPO/ops/nginx.conf.template"
 # Generated once, kept here (mode 600). Not a fixed password: the port is on loopback, but every
 # local user and process can reach it, and a password in the repository would be everyone's.
 PG_PASSWORD_FILE="$SERVICES_DIR/postgres.password"

@@ -1,6 +1,6 @@
 """Start the stack the way `make run` does (the action server and Rasa), on free loopback ports.
 
-The one place that knows how: the end-to-end tests (tests/e2e/e2e_support.py) and `make bench`
+The one place that knows how: the end-to-end tests (tests/support/stack.py) and `make bench`
 (evaluation.bench) both start their servers with it, so that both run what `make run` runs and
 agree on when the bot is ready. Every server gets a port of its own, so neither ever talks to, or
 clashes with, a bot someone is running.
