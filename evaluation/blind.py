@@ -24,7 +24,7 @@ import yaml
 
 from bot import REPO_ROOT
 from bot.triage.engine import urgency_rank
-from evaluation.metrics import symptoms_in, triaged_urgency
+from evaluation.metrics import share, symptoms_in, triaged_urgency
 
 HISTORY = REPO_ROOT / "tests" / "data" / "blind" / "HISTORY.md"
 REPORTS = REPO_ROOT / "reports"
@@ -52,17 +52,13 @@ class BlindFigures:
     denied_found: int = 0
     errors: List[str] = field(default_factory=list)
 
-    @staticmethod
-    def share(part: int, whole: int) -> str:
-        return f"{part}/{whole} ({100 * part / whole:.1f}%)" if whole else "0/0"
-
     def row(self) -> List[str]:
         return [
-            self.share(self.red_flags_caught, self.red_flags),
-            self.share(self.under_triaged, self.reports),
-            self.share(self.symptoms_found, self.expected_symptoms),
-            self.share(self.denied_found, self.denied),
-            self.share(self.over_triaged_to_emergency, self.non_emergency_reports),
+            share(self.red_flags_caught, self.red_flags),
+            share(self.under_triaged, self.reports),
+            share(self.symptoms_found, self.expected_symptoms),
+            share(self.denied_found, self.denied),
+            share(self.over_triaged_to_emergency, self.non_emergency_reports),
         ]
 
 

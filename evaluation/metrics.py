@@ -26,6 +26,11 @@ def symptoms_in(parsed: dict) -> Tuple[Set[str], Set[str]]:
     return present - negated, negated
 
 
+def share(part: int, whole: int) -> str:
+    """A figure as the reports write it: "48/50 (96.0%)"."""
+    return f"{part}/{whole} ({100 * part / whole:.1f}%)" if whole else "0/0"
+
+
 def intent_of(parsed: dict) -> str:
     """The intent name, with retrieval sub-intents (faq/helplines) counted as their intent (faq)."""
     name = (parsed.get("intent") or {}).get("name") or "nlu_fallback"

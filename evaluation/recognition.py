@@ -23,6 +23,7 @@ from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition import learned
 from bot.triage.recognition.extractor import SymptomExtractor
 from bot.triage.recognition.mentions import Extraction, Mention
+from evaluation.metrics import share
 
 REPORTS = REPO_ROOT / "reports"
 BLIND_DIR = REPO_ROOT / "tests" / "data" / "blind"
@@ -42,9 +43,6 @@ class LayerFigures:
     denied_found: int = 0
 
     def row(self) -> List[str]:
-        def share(part: int, whole: int) -> str:
-            return f"{part}/{whole} ({100 * part / whole:.1f}%)" if whole else "-"
-
         return [
             share(self.emergencies_caught, self.emergencies),
             share(self.found, self.expected),
