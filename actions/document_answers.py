@@ -19,7 +19,7 @@ def _send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
 
 
 class ActionListSideEffects(Action):
-    """ "What side effects does elranatamab have?", "is tremor a side effect?"."""
+    """ "What side effects does elranatamab have?", "is tremor a side effect?", "what if he has a fit?"."""
 
     def name(self) -> Text:
         return "action_list_side_effects"
@@ -30,7 +30,7 @@ class ActionListSideEffects(Action):
         reported = reports_from_entities(tracker.latest_message.get("entities", []))
         symptom_ids = list(dict.fromkeys(r.symptom_id for r in reported.reports))
         therapy_id = reported.therapy_id or tracker.get_slot("therapy")
-        _send(dispatcher, side_effects_answer(therapy_id, symptom_ids))
+        _send(dispatcher, side_effects_answer(therapy_id, symptom_ids, asked_about=reported.asked_about))
         return []
 
 

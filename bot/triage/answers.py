@@ -41,12 +41,19 @@ def side_effects_answer(
     therapy_id: Optional[str] = None,
     symptom_ids: Sequence[str] = (),
     knowledge: Optional[Knowledge] = None,
+    asked_about: Sequence[str] = (),
 ) -> Answer:
-    """Which side effects the documents list, for a therapy, or which lists name a symptom."""
+    """Which side effects the documents list, for a therapy, or which lists name a symptom.
+    `asked_about`: symptoms asked about as what could happen ("what if he has a fit?"); the answer
+    opens with what to do if each happens."""
     knowledge = knowledge or load_knowledge()
     therapy = knowledge.therapies.get(therapy_id) if therapy_id else None
-    lines: List[str] = []
+    lines: List[str] = [
+        wording.if_it_happens(knowledge.symptoms[s].label, knowledge.symptoms[s].urgency == "emergency")
+        for s in asked_about
+    ]
     lists: List[SideEffectList] = []
+    symptom_ids = list(dict.fromkeys(list(asked_about) + list(symptom_ids)))
     if symptom_ids:
         for symptom_id in symptom_ids:
             symptom = knowledge.symptoms[symptom_id]

@@ -166,7 +166,10 @@ def closing_summary(conversation: Conversation) -> str:
     if not result.symptoms:
         return wording.NOTHING_REPORTED
     return wording.summary_lines(
-        reported=[f"{s.label} ({s.value})" if s.value else s.label for s in result.present],
+        reported=[
+            (wording.resolved_label(s.label) if s.resolved else s.label) + (f" ({s.value})" if s.value else "")
+            for s in result.present
+        ],
         not_present=[s.label for s in result.negated],
         therapy_label=result.therapy.label if result.therapy else None,
         treatment_words=conversation.treatment_words,

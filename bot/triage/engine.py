@@ -24,12 +24,19 @@ COMBINATIONS_AT_LEAST_URGENT = frozenset({"crs", "icans"})
 PRIORITY_THERAPY_TARGETS = ("car_t", "bispecific_antibody", "blinatumomab", "teclistamab", "elranatamab")
 
 
+# How a mention is asserted (bot/triage/recognition/assertion.py).
+PRESENT, NEGATED, HYPOTHETICAL, RESOLVED = "present", "negated", "hypothetical", "resolved"
+ASSERTIONS = (PRESENT, NEGATED, HYPOTHETICAL, RESOLVED)
+
+
 @dataclass(frozen=True)
 class SymptomReport:
-    """One mention of a symptom in what someone wrote."""
+    """One mention of a symptom in what someone wrote. A resolved one happened and stopped (a fit
+    that stopped, a fever that broke): it counts for triage like a present one."""
 
     symptom_id: str
     negated: bool = False
+    resolved: bool = False
     red_flag: bool = False
     text: str = ""
     value: Optional[str] = None
@@ -46,6 +53,7 @@ class TriagedSymptom:
     groups: Tuple[str, ...]
     urgency: str
     value: Optional[str] = None
+    resolved: bool = False  # happened and stopped: counts like a present symptom
 
     def as_dict(self) -> dict:
         result = {
@@ -53,6 +61,7 @@ class TriagedSymptom:
             "label": self.label,
             "text": self.text,
             "negated": self.negated,
+            "resolved": self.resolved,
             "groups": list(self.groups),
             "red_flag": self.red_flag,
         }
@@ -140,7 +149,8 @@ def highest_urgency(urgencies: Iterable[str]) -> str:
 
 def merge_reports(reports: Iterable[SymptomReport]) -> List[SymptomReport]:
     """One report per symptom, in the order first mentioned: present if any mention is present (a
-    missed symptom is worse), red flag or worse if any mention is, the first reading given."""
+    missed symptom is worse), resolved only if every mention that is not a denial is, red flag or
+    worse if any mention is, the first reading given."""
     merged: Dict[str, SymptomReport] = {}
     for report in reports:
         previous = merged.get(report.symptom_id)
@@ -150,6 +160,9 @@ def merge_reports(reports: Iterable[SymptomReport]) -> List[SymptomReport]:
         merged[report.symptom_id] = SymptomReport(
             symptom_id=report.symptom_id,
             negated=previous.negated and report.negated,
+            resolved=(previous.resolved or previous.negated)
+            and (report.resolved or report.negated)
+            and not (previous.negated and report.negated),
             red_flag=previous.red_flag or report.red_flag,
             text=previous.text if not previous.negated or report.negated else report.text,
             value=previous.value or report.value,
@@ -174,6 +187,7 @@ def _triaged_symptoms(reports: Iterable[SymptomReport], knowledge: Knowledge) ->
                 label=symptom.label,
                 text=report.text,
                 negated=report.negated,
+                resolved=report.resolved,
                 red_flag=red_flag,
                 groups=symptom.groups,
                 urgency=urgency,

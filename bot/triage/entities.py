@@ -6,15 +6,14 @@ The NLU component writes entities with `extraction_to_entities`; the actions rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, List, Optional
 
-from bot.triage.engine import SymptomReport
+from bot.triage.engine import HYPOTHETICAL, NEGATED, RESOLVED, SymptomReport
 from bot.triage.knowledge import most_specific_therapy
 from bot.triage.recognition.mentions import Extraction
 
 EXTRACTOR_NAME = "SymptomEntityExtractor"
-PRESENT, NEGATED = "present", "negated"
 EMERGENCY_DESCRIBED = "described"
 
 
@@ -31,14 +30,15 @@ def _entity(entity: str, value, start: int, end: int, **extra) -> dict:
 
 
 def extraction_to_entities(extraction: Extraction, urgency: Optional[str], text: str) -> List[dict]:
-    """Entities for one message: symptoms (role present/negated), temperatures, therapy, timing."""
+    """Entities for one message: symptoms (role: how the mention is asserted), temperatures, therapy,
+    timing."""
     entities = [
         _entity(
             "symptom",
             m.symptom_id,
             m.start,
             m.end,
-            role=NEGATED if m.negated else PRESENT,
+            role=m.assertion,
             text=m.text,
             red_flag=m.red_flag,
             worse=m.worse,
@@ -71,20 +71,26 @@ class ReportedInMessage:
     caregiver: bool
     temperatures: List[str]
     emergency_described: bool = False
+    # Symptoms asked about as what could happen ("what if he has a fit?"): a question, not a report.
+    asked_about: List[str] = field(default_factory=list)
 
 
 def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
     """What a message reported, read back from its entities (ours only, not DIET's)."""
     reports, therapy_ids, temperatures, days, caregiver, emergency = [], [], [], None, False, False
+    asked_about: List[str] = []
     for entity in entities:
         if entity.get("extractor") != EXTRACTOR_NAME:
             continue
         kind = entity.get("entity")
-        if kind == "symptom":
+        if kind == "symptom" and entity.get("role") == HYPOTHETICAL:
+            asked_about.append(entity["value"])
+        elif kind == "symptom":
             reports.append(
                 SymptomReport(
                     symptom_id=entity["value"],
                     negated=entity.get("role") == NEGATED,
+                    resolved=entity.get("role") == RESOLVED,
                     red_flag=bool(entity.get("red_flag")),
                     text=entity.get("text", ""),
                     value=entity.get("reading"),
@@ -109,4 +115,5 @@ def reports_from_entities(entities: Iterable[dict]) -> ReportedInMessage:
         caregiver=caregiver,
         temperatures=temperatures,
         emergency_described=emergency,
+        asked_about=list(dict.fromkeys(asked_about)),
     )

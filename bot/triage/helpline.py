@@ -13,11 +13,12 @@ from bot.triage.engine import TriagedSymptom, TriageResult
 
 
 def _described(symptom: TriagedSymptom) -> str:
+    label = wording.resolved_label(symptom.label) if symptom.resolved else symptom.label
     if symptom.value:
-        return f"{symptom.label} ({symptom.value})"
+        return f"{label} ({symptom.value})"
     if symptom.text and symptom.text.lower() != symptom.label.lower():
-        return f"{symptom.label} (“{symptom.text}”)"
-    return symptom.label
+        return f"{label} (“{symptom.text}”)"
+    return label
 
 
 def script(result: TriageResult) -> str:

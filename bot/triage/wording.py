@@ -175,6 +175,22 @@ ASK_WHICH_TREATMENT = (
 )
 
 
+def resolved_label(label: str) -> str:
+    """A symptom that happened and stopped, as the summary and the call log name it."""
+    return f"{label} (earlier, since stopped)"
+
+
+def if_it_happens(label: str, emergency: bool) -> str:
+    """The answer to "what if...?" for one symptom: what to do if it happens. For a red flag it is
+    the assistant's own safety rule, said as such, apart from any document quote."""
+    if emergency:
+        return (
+            f"If this happens ({label}), call emergency services ({EMERGENCY_NUMBERS}) straight away, then tell "
+            "the care team. That is this assistant's safety rule for anyone, not a quote from the documents."
+        )
+    return f"If this happens ({label}), contact the care team right away, day or night."
+
+
 def symptom_not_listed(label: str, therapy_label: Optional[str]) -> str:
     about = f" for {therapy_label}" if therapy_label else ""
     return f"The documents I use do not list {label}{about}."

@@ -28,6 +28,8 @@ from bot.triage.recognition.language import detect_other_language
 
 REPORT_SYMPTOM = "report_symptom"
 OTHER_LANGUAGE = "other_language"
+# "What if he has a fit?", with nothing reported: answered as a question about what to watch for.
+ASK_WHAT_TO_WATCH = "ask_what_to_watch"
 # Intents under which a symptom (present or denied) is still a report: small talk, answers (to
 # "anything else?", to the treatment questions), and requests the assistant declines. Questions
 # (what is CRS, which side effects, driving) keep their intent unless a red flag is present, or a
@@ -98,6 +100,9 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         if has_red_flag or (recognised and yields) or stated_not_asked:
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
+        elif extraction.hypothetical_ids() and not recognised and (yields or intent == REPORT_SYMPTOM):
+            self._set_intent(message, ASK_WHAT_TO_WATCH)
+            intent = ASK_WHAT_TO_WATCH
         language = None if has_red_flag else detect_other_language(text)
         if language:
             # Answered in that language with the care-team and emergency advice.

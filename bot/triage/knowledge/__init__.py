@@ -197,6 +197,7 @@ class Knowledge:
     follow_up: FollowUp
     language: dict = field(repr=False)
     vital_signs: dict = field(repr=False, default_factory=dict)
+    compositions: Tuple[dict, ...] = field(repr=False, default=())
 
     def therapy_kind_label(self, therapy_or_kind: str) -> str:
         if therapy_or_kind in self.therapy_kinds:
@@ -347,6 +348,16 @@ def load_knowledge() -> Knowledge:
             _check(band["symptom"] in symptoms, f"vital sign {name} names unknown symptom {band['symptom']}")
             _check(bool(band.get("anchor")), f"a band of vital sign {name} has no clinical anchor")
 
+    compositions = tuple(_read("compositions.yml")["rules"])
+    for rule in compositions:
+        _check(rule["symptom"] in symptoms, f"a compositional rule names unknown symptom {rule['symptom']}")
+        _check(
+            not rule["red_flag"]
+            or symptoms[rule["symptom"]].urgency == "emergency"
+            or symptoms[rule["symptom"]].red_flag_phrases,
+            f"the compositional rule for {rule['symptom']} is a red flag but the symptom has no red-flag anchor",
+        )
+
     return Knowledge(
         sources=sources,
         therapies=therapies,
@@ -360,6 +371,7 @@ def load_knowledge() -> Knowledge:
         follow_up=follow_up,
         language=_read("language.yml"),
         vital_signs=vital_signs,
+        compositions=compositions,
     )
 
 

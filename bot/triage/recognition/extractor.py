@@ -15,11 +15,14 @@ import os
 from pathlib import Path
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
+import spacy
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from bot.triage.engine import NEGATED
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
+from bot.triage.recognition.compositions import CompositionalRules
 from bot.triage.recognition.learned import LearnedRecogniser
 from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
@@ -54,6 +57,7 @@ class SymptomExtractor:
             self.tokens.vocabulary, common_words if common_words is not None else load_common_words()
         )
         self.assertion = ClauseAssertion(self.tokens, self.language)
+        self.compositions = CompositionalRules(self.tokens, self.knowledge)
         self.readings = TemperatureReader(self.tokens, self.language, self.make_doc)
         self.vitals = VitalSignsReader(self.knowledge.vital_signs)
         self.severity_cues = self.tokens.norm_sequences(self.language["severity"]["before"])
@@ -101,14 +105,14 @@ class SymptomExtractor:
         probabilities = self.learned.probabilities(" ".join(norms))
         mentioned = {m.symptom_id for m in found}
         added = [
-            Mention(symptom_id=symptom_id, text="", start=0, end=0, negated=False, red_flag=False)
+            Mention(symptom_id=symptom_id, text="", start=0, end=0, red_flag=False)
             for symptom_id in self.learned.reported(probabilities)
             if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned
         ]
         lexicon_emergency = any(
             m.red_flag or self.knowledge.symptoms[m.symptom_id].urgency == "emergency"
             for m in list(found) + added
-            if not m.negated
+            if m.reported
         )
         return added, self.learned.is_emergency(probabilities) and not lexicon_emergency
 
@@ -121,9 +125,16 @@ class SymptomExtractor:
 
     def _symptom_mentions(self, doc: Doc, norms: Sequence[str]) -> List[Mention]:
         mentions = []
-        for span, symptom_id, red_flag_phrase in self.lexicon.matches(doc):
+        matches = self.lexicon.matches(doc)
+        taken = {i for span, _, _ in matches for i in range(span.start, span.end)}
+        compositions = [m for m in self.compositions.matches(doc) if not taken & set(range(m[0].start, m[0].end))]
+        matches += [m for m in compositions if m[0] in spacy.util.filter_spans([c[0] for c in compositions])]
+        starts = sorted({span.start for span, _, _ in matches})
+        for span, symptom_id, red_flag_phrase in matches:
             symptom = self.knowledge.symptoms[symptom_id]
-            negated = self.assertion.is_negated(doc, norms, span)
+            next_start = next((s for s in starts if s >= span.end), len(doc))
+            assertion = self.assertion.assertion(doc, norms, span, next_start)
+            negated = assertion == NEGATED
             severe = symptom.severe_is_red_flag and self.assertion.cue_in_clause(
                 doc, norms, span, self.severity_cues, self.language["severity"]["window"]
             )
@@ -136,7 +147,7 @@ class SymptomExtractor:
                     text=span.text,
                     start=span.start_char,
                     end=span.end_char,
-                    negated=negated,
+                    assertion=assertion,
                     red_flag=(red_flag_phrase or severe) and not negated,
                     worse=worse and not negated,
                 )

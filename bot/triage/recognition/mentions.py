@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Set, Tuple
 
-from bot.triage.engine import SymptomReport
+from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT, RESOLVED, SymptomReport
 from bot.triage.knowledge import most_specific_therapy
 
 
@@ -30,21 +30,32 @@ class Temperature:
 
 @dataclass(frozen=True)
 class Mention:
-    """A symptom found in the text, with its character offsets."""
+    """A symptom found in the text, with its character offsets and how it is asserted: present,
+    negated ("no fever"), hypothetical ("what if he has a fit?") or resolved ("the fever broke")."""
 
     symptom_id: str
     text: str
     start: int
     end: int
-    negated: bool
     red_flag: bool
+    assertion: str = PRESENT
     value: Optional[str] = None
     worse: bool = False
+
+    @property
+    def negated(self) -> bool:
+        return self.assertion == NEGATED
+
+    @property
+    def reported(self) -> bool:
+        """Present or resolved: it happened, so it counts for triage."""
+        return self.assertion in (PRESENT, RESOLVED)
 
     def as_report(self) -> SymptomReport:
         return SymptomReport(
             symptom_id=self.symptom_id,
             negated=self.negated,
+            resolved=self.assertion == RESOLVED,
             red_flag=self.red_flag,
             text=self.text,
             value=self.value,
@@ -76,7 +87,15 @@ class Extraction:
 
     @property
     def reports(self) -> List[SymptomReport]:
-        return [m.as_report() for m in self.mentions]
+        """What the message reports: a hypothetical mention is a question, not a report."""
+        return [m.as_report() for m in self.mentions if m.assertion != HYPOTHETICAL]
+
+    def hypothetical_ids(self) -> Set[str]:
+        return (
+            {m.symptom_id for m in self.mentions if m.assertion == HYPOTHETICAL}
+            - self.present_ids()
+            - {m.symptom_id for m in self.mentions if m.negated}
+        )
 
     @property
     def therapy_id(self) -> Optional[str]:
@@ -84,7 +103,8 @@ class Extraction:
         return most_specific_therapy([t.therapy_id for t in self.therapies])
 
     def present_ids(self) -> Set[str]:
-        return {m.symptom_id for m in self.mentions if not m.negated}
+        """Present or resolved."""
+        return {m.symptom_id for m in self.mentions if m.reported}
 
     def negated_ids(self) -> Set[str]:
         present = self.present_ids()

@@ -71,7 +71,6 @@ class TemperatureReader:
                 text=t.text,
                 start=t.start,
                 end=t.end,
-                negated=False,
                 red_flag=False,
                 value=t.display(),
             )

@@ -130,7 +130,6 @@ class VitalSignsReader:
                 text=text,
                 start=start,
                 end=end,
-                negated=False,
                 red_flag=band.emergency,
                 value=display,
             )

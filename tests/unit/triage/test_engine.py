@@ -86,6 +86,7 @@ def test_structured_output():
         "label": "fever",
         "text": "spiked 102",
         "negated": False,
+        "resolved": False,
         "groups": ["crs", "flu_like", "infusion_reaction", "other_side_effects"],
         "red_flag": False,
         "value": "102 F (38.9 C)",

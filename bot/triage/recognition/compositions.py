@@ -1,0 +1,101 @@
+"""Compositional rules (knowledge/compositions.yml): a body part and what happened to it, near each
+other in one clause, in either order ("her top lip has ballooned", "left arm's gone dead"), so
+that combinations nobody listed are still found. The phrase lists stay the precise layer: a
+composition is only added where no phrase matched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+from spacy.tokens import Doc, Span
+
+from bot.triage.knowledge import Knowledge
+from bot.triage.recognition.tokens import Tokens, sequence_at
+
+# How far before the change word a negation may stand in a `negated_first` rule ("didn't really know").
+NEGATION_REACH = 2
+
+
+@dataclass(frozen=True)
+class CompositionRule:
+    symptom_id: str
+    red_flag: bool
+    parts: Tuple[Tuple[str, ...], ...]
+    changes: Tuple[Tuple[str, ...], ...]
+    sides: Tuple[Tuple[str, ...], ...]
+    window: int
+    negated_first: bool
+
+
+class CompositionalRules:
+    def __init__(self, tokens: Tokens, knowledge: Knowledge) -> None:
+        negation = knowledge.language["negation"]
+        self.negation_cues = tokens.norm_sequences(negation["before"])
+        self.clause_punctuation = set(negation["clause_punctuation"])
+        self.rules = [
+            CompositionRule(
+                symptom_id=rule["symptom"],
+                red_flag=bool(rule["red_flag"]),
+                parts=tuple(tokens.norm_sequences(rule["parts"])),
+                changes=tuple(tokens.norm_sequences(rule["changes"])),
+                sides=tuple(tokens.norm_sequences(rule.get("sides", []))),
+                window=rule["window"],
+                negated_first=bool(rule.get("negated_first")),
+            )
+            for rule in knowledge.compositions
+        ]
+
+    def matches(self, doc: Doc) -> List[Tuple[Span, str, bool]]:
+        """(span, symptom id, red flag) for each rule that matches, its span from the first word to
+        the last (from the negation, for a `negated_first` rule)."""
+        norms = [t.norm_ for t in doc]
+        found = []
+        for rule in self.rules:
+            parts = _occurrences(norms, rule.parts)
+            changes = _occurrences(norms, rule.changes)
+            for change_start, change_end in changes:
+                negation_start = self._negation_before(norms, change_start) if rule.negated_first else None
+                if rule.negated_first and negation_start is None:
+                    continue
+                for part_start, part_end in parts:
+                    start, end = min(part_start, change_start), max(part_end, change_end)
+                    if end - start > rule.window + (part_end - part_start) + (change_end - change_start):
+                        continue
+                    if rule.negated_first:
+                        if part_start < change_end:
+                            continue  # "me didn't know" is no order people write in
+                        start = negation_start
+                    elif self._negated_between(norms, start, end):
+                        continue
+                    if self._crosses_clause(doc, start, end):
+                        continue
+                    if rule.sides and not self._side_near(norms, start, end, rule):
+                        continue
+                    found.append((Span(doc, start, end), rule.symptom_id, rule.red_flag))
+        return found
+
+    def _negation_before(self, norms: Sequence[str], index: int):
+        for start in range(max(0, index - NEGATION_REACH), index):
+            if sequence_at(norms, start, self.negation_cues):
+                return start
+        return None
+
+    def _negated_between(self, norms: Sequence[str], start: int, end: int) -> bool:
+        return any(sequence_at(norms, i, self.negation_cues) for i in range(start, end))
+
+    def _crosses_clause(self, doc: Doc, start: int, end: int) -> bool:
+        return any(doc[i].text in self.clause_punctuation for i in range(start, end))
+
+    def _side_near(self, norms: Sequence[str], start: int, end: int, rule: CompositionRule) -> bool:
+        begin, finish = max(0, start - rule.window), min(len(norms), end + rule.window)
+        return any(sequence_at(norms, i, rule.sides) for i in range(begin, finish))
+
+
+def _occurrences(norms: Sequence[str], sequences: Sequence[Tuple[str, ...]]) -> List[Tuple[int, int]]:
+    spans = []
+    for index in range(len(norms)):
+        length = sequence_at(norms, index, sequences)
+        if length:
+            spans.append((index, index + length))
+    return spans
