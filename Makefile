@@ -35,7 +35,7 @@ help:  ## List the commands
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
 .PHONY: help venv web browser tools services train models eval bench bench-scaled run run-scaled prune-conversations test test-unit \
-  train-recogniser generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
+  train-recogniser peer generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
 
 $(VENV)/.installed: requirements.txt constraints.txt ops/find_python310.sh
 	@python310=$$(ops/find_python310.sh) || exit 1; \
@@ -79,18 +79,19 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	  $(RASA) train --data $(RASA_DATA) --fixed-model-name triage --out models
 	@touch $(MODEL) models/triage.train_seconds
 
-# The learned recogniser (bot/triage/recognition/learned.py), trained on the corpus. Not yet part
-# of the served assistant: `make eval` measures it beside the lexicon, and the NLU component uses
-# it only when LEARNED_RECOGNISER names its folder (docs/performance.md, "Recognition by layer").
+# The learned recogniser (bot/triage/recognition/learned.py), trained on the corpus, served beside
+# the lexicon: the NLU component loads models/recogniser (docs/performance.md, "Recognition by
+# layer"). Its thresholds are chosen with the lexicon beside it, so the lexicon is an input too.
 RECOGNISER := models/recogniser/thresholds.json
 RECOGNISER_INPUTS := data/recognition/labels.yml data/recognition/splits.yml \
-  $(shell find data/recognition/corpus -name '*.yml' 2>/dev/null) bot/triage/recognition/learned.py ops/train_recogniser.py
+  $(shell find data/recognition/corpus -name '*.yml' 2>/dev/null) $(wildcard bot/triage/knowledge/*.yml) \
+  $(wildcard bot/triage/recognition/*.py) ops/train_recogniser.py
 $(RECOGNISER): $(VENV)/.installed $(RECOGNISER_INPUTS)
 	$(PY) -m ops.train_recogniser
 
-train: $(MODEL)  ## Train the model if missing or stale
+train: $(MODEL) $(RECOGNISER)  ## Train the model and the learned recogniser if missing or stale
 
-train-recogniser: $(RECOGNISER)  ## Train the learned recogniser (measured by make eval, not yet served)
+train-recogniser: $(RECOGNISER)  ## Train the learned recogniser (served beside the lexicon)
 
 # Rasa's default pipeline, as `rasa init` writes it (copied from the installed Rasa), trained on
 # the same data and domain: the baseline that `make eval` compares against.
@@ -104,6 +105,22 @@ $(BASELINE_MODEL): $(VENV)/.installed $(TRAINING_DATA)
 	  $(RASA) train --data $(RASA_DATA) --config $(BASELINE_CONFIG) --fixed-model-name baseline --out models
 	@touch $(BASELINE_MODEL) models/baseline.train_seconds
 
+# The side-by-side peer a Rasa team would build (evaluation/rasa_peer.py): the same default pipeline,
+# trained with `rasa train nlu` on the recognition corpus's training split with the symptoms annotated
+# as entities (spans located by the lexicon) and the knowledge base's phrases as lookup tables. The
+# data is written into models/peer/ at build time; `make eval` scores the peer beside the recogniser.
+PEER_MODEL := models/peer.tar.gz
+PEER_INPUTS := data/recognition/splits.yml $(shell find data/recognition/corpus -name '*.yml' 2>/dev/null) \
+  $(shell find bot/triage/knowledge bot/triage/recognition -name '*.yml' -o -name '*.py' 2>/dev/null) evaluation/rasa_peer.py
+$(PEER_MODEL): $(VENV)/.installed $(PEER_INPUTS)
+	$(PY) -m evaluation.rasa_peer build models/peer
+	RASA_CACHE_DIRECTORY=.rasa/cache-peer nice -n 10 ops/timed.sh models/peer.train_seconds \
+	  $(RASA) train nlu --nlu models/peer/nlu.yml --config models/peer/config.yml --domain models/peer/domain.yml \
+	  --fixed-model-name peer --out models
+	@touch $(PEER_MODEL) models/peer.train_seconds
+
+peer: $(PEER_MODEL)  ## Train the Rasa peer (DIET entities + lookup tables) that make eval scores
+
 # Both models, trained side by side when both are stale (a fresh clone's `make eval` or `make
 # bench`). One training keeps about 1.25 of the 2 cores busy, so the project's (5 minutes alone)
 # runs at a lower priority in what the baseline's (12 minutes alone) leaves. Their recorded
@@ -114,26 +131,26 @@ models: $(VENV)/.installed  ## Train the project model and the baseline, side by
 	  $(MAKE) --no-print-directory -j2 $(MODEL) $(BASELINE_MODEL)
 
 # The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
-eval: models $(RECOGNISER)  ## Quality report: held-out sets and vignettes, project vs baseline
+eval: models $(RECOGNISER) $(PEER_MODEL)  ## Quality report: held-out sets and vignettes, project vs baseline
 	$(PY) -m evaluation.quality $(MODEL) $(BASELINE_MODEL)
 	$(PY) -m evaluation.recognition
 
 # Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
 # reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
-bench: models  ## Performance report: latency, throughput, memory, ready time
+bench: models $(RECOGNISER)  ## Performance report: latency, throughput, memory, ready time
 	$(PY) -m evaluation.bench
 
 # The project's model on the scaled set-up, 1 then 2 Rasa servers behind nginx: reports/bench_scaled.md.
-bench-scaled: $(MODEL) services  ## The scaled set-up with 1 and 2 Rasa servers
+bench-scaled: $(MODEL) $(RECOGNISER) services  ## The scaled set-up with 1 and 2 Rasa servers
 	$(PY) -m evaluation.bench_scaled
 
-run: $(MODEL) $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
+run: $(MODEL) $(RECOGNISER) $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
 	ops/run.sh
 
 # Several Rasa servers behind nginx, sharing PostgreSQL and Redis, on loopback (README, "Deploying
 # for more users"). RASA_SERVERS sets how many.
 RASA_SERVERS ?= 2
-run-scaled: $(MODEL) $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
+run-scaled: $(MODEL) $(RECOGNISER) $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
 	$(PY) -m ops.scaled_stack --rasa-servers $(RASA_SERVERS)
 
 # Deletes the conversations with no message in the last DAYS days from $(TRACKER_STORE_URL).
@@ -158,20 +175,20 @@ validate: $(VENV)/.installed  ## rasa data validate, failing on warnings
 	ops/validate_data.sh $(RASA_DATA)
 
 # Plain `rasa test` exits 0 when stories fail: --fail-on-prediction-errors makes failures fail.
-test-stories: $(MODEL)  ## Conversation test stories (fail on any prediction error)
+test-stories: $(MODEL) $(RECOGNISER)  ## Conversation test stories (fail on any prediction error)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/stories
 
-test-e2e: $(MODEL) $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
+test-e2e: $(MODEL) $(RECOGNISER) $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
 	$(PY) -m pytest tests/e2e -q
 
 # The scaled set-up for real: 56 conversations through nginx while a Rasa server crashes, then
 # PostgreSQL and Redis stopped and started. Prints its figures.
-test-scale: $(MODEL) services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
+test-scale: $(MODEL) $(RECOGNISER) services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
 	$(PY) -m pytest tests/scale -q -p no:cacheprovider
 
 # `make test` runs the scale test when the services can be installed (as root on Debian, as CI
 # does); SCALE_TEST=required (CI) makes a failed install fail the run instead of skipping.
-test-scale-when-possible: $(MODEL)
+test-scale-when-possible: $(MODEL) $(RECOGNISER)
 	@if ops/services.sh install; then $(MAKE) --no-print-directory test-scale; \
 	elif [ "$${SCALE_TEST:-}" = required ]; then echo "make test: the services for the scale test could not be installed" >&2; exit 1; \
 	else echo "make test: SKIPPED the scale test: PostgreSQL, Redis and nginx could not be installed (see above)." >&2; fi

@@ -30,14 +30,22 @@ def main(argv: List[str]) -> int:
     nlp = learned.train(extractor.normalised_text, labels, training)
 
     probabilities = [doc.cats for doc in nlp.pipe(extractor.normalised_text(m.text) for m in validation)]
-    lexicon_emergency = [
-        triage(extractor.extract(m.text).reports, knowledge=knowledge).urgency == "emergency" for m in validation
+    extractions = [extractor.extract(m.text) for m in validation]
+    lexicon_emergency = [triage(e.reports, knowledge=knowledge).urgency == "emergency" for e in extractions]
+    symptom_ids = set(knowledge.symptoms)
+    supported = [
+        bool(e.present_ids()) or any(v >= learned.DEFAULT_SYMPTOM_THRESHOLD for s, v in p.items() if s in symptom_ids)
+        for e, p in zip(extractions, probabilities)
     ]
     is_emergency = [learned.EMERGENCY in m.labels for m in validation]
     threshold = learned.choose_emergency_threshold(
-        [p[learned.EMERGENCY] for p in probabilities], is_emergency, lexicon_emergency
+        [p[learned.EMERGENCY] for p in probabilities], is_emergency, lexicon_emergency, supported
     )
-    flagged = [lexicon or p[learned.EMERGENCY] >= threshold for p, lexicon in zip(probabilities, lexicon_emergency)]
+    flagged = [
+        lexicon
+        or p[learned.EMERGENCY] >= (threshold if found else max(threshold, learned.UNSUPPORTED_EMERGENCY_THRESHOLD))
+        for p, lexicon, found in zip(probabilities, lexicon_emergency, supported)
+    ]
     figures = {
         "validation_messages": len(validation),
         "emergencies": sum(is_emergency),

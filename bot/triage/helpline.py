@@ -12,6 +12,11 @@ from bot.triage.conversation import Conversation
 from bot.triage.engine import TriagedSymptom, TriageResult
 
 
+def _inferred(symptom: TriagedSymptom) -> bool:
+    """Found by the learned recogniser alone: no words of theirs matched, no reading."""
+    return not symptom.text and symptom.value is None
+
+
 def _described(symptom: TriagedSymptom) -> str:
     label = wording.resolved_label(symptom.label) if symptom.resolved else symptom.label
     if symptom.value:
@@ -36,8 +41,10 @@ def summary(result: TriageResult, caregiver: bool) -> str:
     """One paragraph for the call log."""
     return wording.call_log_note(
         caregiver=caregiver,
-        reported=[_described(s) for s in result.present],
-        denied=[s.label for s in result.negated],
+        reported=[_described(s) for s in result.present if not _inferred(s)],
+        inferred=[s.label for s in result.present if _inferred(s)],
+        denied=[s.label for s in result.negated if not _inferred(s)],
+        inferred_denied=[s.label for s in result.negated if _inferred(s)],
         readings=[t for t in result.temperatures if not any(s.value == t for s in result.present)],
         therapy_label=result.therapy.label if result.therapy else None,
         days_since_treatment=result.days_since_treatment,

@@ -263,11 +263,19 @@ def call_log_note(
     urgency: str,
     advice: str,
     source_citations: Sequence[str],
+    inferred: Sequence[str] = (),
+    inferred_denied: Sequence[str] = (),
 ) -> str:
-    """One paragraph for the call log."""
+    """One paragraph for the call log. `inferred` and `inferred_denied`: symptoms the learned
+    recogniser read as reported or denied in the caller's words, where no phrase the lists know
+    matched: to be confirmed with the caller."""
     sentences = [f"{'Caregiver' if caregiver else 'Caller'} reports: {', '.join(reported) or 'none'}."]
+    if inferred:
+        sentences.append(f"Read from their words, to confirm with them: {', '.join(inferred)}.")
     if denied:
         sentences.append(f"Denies: {', '.join(denied)}.")
+    if inferred_denied:
+        sentences.append(f"Read as denied, to confirm with them: {', '.join(inferred_denied)}.")
     if readings:
         sentences.append(f"Temperature readings: {', '.join(readings)}.")
     sentences.append(f"Therapy: {therapy_label or 'not stated'}.")

@@ -13,6 +13,10 @@ from spacy.tokens import Doc, Span
 from bot.triage.knowledge import Knowledge
 from bot.triage.recognition.tokens import Tokens, sequence_at
 
+# The label of a span that says a part is normal ("breathing's fine"): it denies the symptom.
+NORMAL_STATE = "normal_state"
+# ... and of one whose normal state is itself denied ("breathing isn't right"): a report.
+NORMAL_STATE_DENIED = "normal_state_denied"
 # How far before the change word a negation may stand in a `negated_first` rule ("didn't really know").
 NEGATION_REACH = 2
 
@@ -26,6 +30,7 @@ class CompositionRule:
     sides: Tuple[Tuple[str, ...], ...]
     window: int
     negated_first: bool
+    normal_state: bool
 
 
 class CompositionalRules:
@@ -42,13 +47,15 @@ class CompositionalRules:
                 sides=tuple(tokens.norm_sequences(rule.get("sides", []))),
                 window=rule["window"],
                 negated_first=bool(rule.get("negated_first")),
+                normal_state=rule.get("reads_as") == "denied",
             )
             for rule in knowledge.compositions
         ]
 
     def matches(self, doc: Doc) -> List[Tuple[Span, str, bool]]:
         """(span, symptom id, red flag) for each rule that matches, its span from the first word to
-        the last (from the negation, for a `negated_first` rule)."""
+        the last (from the negation, for a `negated_first` rule), labelled NORMAL_STATE for a rule
+        that reads as a denial."""
         norms = [t.norm_ for t in doc]
         found = []
         for rule in self.rules:
@@ -66,13 +73,16 @@ class CompositionalRules:
                         if part_start < change_end:
                             continue  # "me didn't know" is no order people write in
                         start = negation_start
-                    elif self._negated_between(norms, start, end):
+                    elif self._negated_between(norms, start, end) and not rule.normal_state:
                         continue
                     if self._crosses_clause(doc, start, end):
                         continue
                     if rule.sides and not self._side_near(norms, start, end, rule):
                         continue
-                    found.append((Span(doc, start, end), rule.symptom_id, rule.red_flag))
+                    label = ""
+                    if rule.normal_state:
+                        label = NORMAL_STATE_DENIED if self._negated_between(norms, start, end) else NORMAL_STATE
+                    found.append((Span(doc, start, end, label=label), rule.symptom_id, rule.red_flag))
         return found
 
     def _negation_before(self, norms: Sequence[str], index: int):

@@ -19,11 +19,11 @@ import spacy
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from bot.triage.engine import NEGATED
+from bot.triage.engine import NEGATED, PRESENT
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
-from bot.triage.recognition.compositions import CompositionalRules
-from bot.triage.recognition.learned import LearnedRecogniser
+from bot.triage.recognition.compositions import NORMAL_STATE, NORMAL_STATE_DENIED, CompositionalRules
+from bot.triage.recognition.learned import MODEL_DIR, LearnedRecogniser
 from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
 from bot.triage.recognition.readings import TemperatureReader
@@ -99,22 +99,29 @@ class SymptomExtractor:
 
     def _learned(self, norms: Sequence[str], found: Sequence[Mention]) -> Tuple[List[Mention], bool]:
         """What the learned recogniser adds, recall first: the symptoms it reads that the lexicon did
-        not find at all (a symptom the lexicon read as denied stays denied: the model is not trained
-        to tell a denial from a report as precisely), and whether it reads an emergency where the
-        lexicon found no red flag."""
+        not find at all, the denials it reads for symptoms neither found otherwise ("breathing's
+        fine"), and whether it reads an emergency where the lexicon found no red flag. What the
+        lexicon found keeps the lexicon's reading (present, denied, asked about, resolved)."""
         probabilities = self.learned.probabilities(" ".join(norms))
         mentioned = {m.symptom_id for m in found}
+        reported = [s for s in self.learned.reported(probabilities) if s in self.knowledge.symptoms]
         added = [
             Mention(symptom_id=symptom_id, text="", start=0, end=0, red_flag=False)
-            for symptom_id in self.learned.reported(probabilities)
-            if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned
+            for symptom_id in reported
+            if symptom_id not in mentioned
+        ]
+        added += [
+            Mention(symptom_id=symptom_id, text="", start=0, end=0, red_flag=False, assertion=NEGATED)
+            for symptom_id in self.learned.denied(probabilities)
+            if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned and symptom_id not in reported
         ]
         lexicon_emergency = any(
             m.red_flag or self.knowledge.symptoms[m.symptom_id].urgency == "emergency"
             for m in list(found) + added
             if m.reported
         )
-        return added, self.learned.is_emergency(probabilities) and not lexicon_emergency
+        supported = any(m.reported for m in list(found) + added)
+        return added, self.learned.is_emergency(probabilities, supported) and not lexicon_emergency
 
     def is_phrased_as_question(self, text: str) -> bool:
         """A question mark, or a question word first ("what", "is", "can"...)."""
@@ -134,6 +141,11 @@ class SymptomExtractor:
             symptom = self.knowledge.symptoms[symptom_id]
             next_start = next((s for s in starts if s >= span.end), len(doc))
             assertion = self.assertion.assertion(doc, norms, span, next_start)
+            if span.label_ == NORMAL_STATE:
+                # "breathing's fine" denies trouble breathing; "not breathing right" reports it.
+                assertion = {PRESENT: NEGATED, NEGATED: PRESENT}.get(assertion, assertion)
+            elif span.label_ == NORMAL_STATE_DENIED and assertion == NEGATED:
+                assertion = PRESENT  # "breathing isn't right": the negation inside is the report
             negated = assertion == NEGATED
             severe = symptom.severe_is_red_flag and self.assertion.cue_in_clause(
                 doc, norms, span, self.severity_cues, self.language["severity"]["window"]
@@ -159,8 +171,14 @@ class SymptomExtractor:
 def shared_extractor() -> SymptomExtractor:
     """One extractor per process, for the NLU component and the input guard alike: building one
     loads the spelling lexicon, which takes seconds and a few hundred MB at its peak. The learned
-    recogniser joins it only when LEARNED_RECOGNISER names a trained one (`make train-recogniser`
-    writes models/recogniser): at its current threshold it sends some vague reports ("she's been
-    off all evening") to emergency services, so it is measured (`make eval`) but not yet served."""
-    folder = os.environ.get(LEARNED_RECOGNISER_VARIABLE)
-    return SymptomExtractor(learned=LearnedRecogniser(Path(folder)) if folder else None)
+    recogniser joins it from models/recogniser (`make train-recogniser`), or from the folder
+    LEARNED_RECOGNISER names; LEARNED_RECOGNISER=off serves the lexicon alone (for comparison)."""
+    setting = os.environ.get(LEARNED_RECOGNISER_VARIABLE, "")
+    if setting == "off":
+        return SymptomExtractor()
+    folder = Path(setting) if setting else MODEL_DIR
+    if not (folder / "thresholds.json").exists():
+        raise FileNotFoundError(
+            f"No learned recogniser in {folder}: run `make train-recogniser` (or set {LEARNED_RECOGNISER_VARIABLE}=off)"
+        )
+    return SymptomExtractor(learned=LearnedRecogniser(folder))

@@ -32,6 +32,9 @@ SPLITS = REPO_ROOT / "data" / "recognition" / "splits.yml"
 MODEL_DIR = REPO_ROOT / "models" / "recogniser"
 EMERGENCY = "emergency"
 REPORTED = ("present", "resolved")
+# A label "denied:<symptom id>" for a symptom the message denies ("breathing's fine", "no temp"):
+# the model reads denials the phrase lists do not know, so that they are recorded as denied.
+DENIED_PREFIX = "denied:"
 SEED = 2024
 EPOCHS = 12
 BATCH_SIZE = 32
@@ -43,6 +46,10 @@ DEFAULT_SYMPTOM_THRESHOLD = 0.5
 # (the issue "Recognition that generalizes": at most 15% over-triage).
 DEFAULT_EMERGENCY_THRESHOLD = 0.5
 MAX_OVER_TRIAGE = 0.15
+# A message in which neither layer finds any symptom ("she's been off all evening") is sent to
+# emergency services on the model's word only at its own decision boundary; below it, it gets the
+# "unclear" advice (the care team right away, and emergency services for the red flags it names).
+UNSUPPORTED_EMERGENCY_THRESHOLD = 0.5
 ARCHITECTURE = {
     "@architectures": "spacy.TextCatEnsemble.v2",
     "linear_model": {
@@ -79,8 +86,10 @@ class LabelledMessage:
 
 
 def message_labels(message: dict) -> Tuple[str, ...]:
-    reported = sorted(s for s, assertion in (message.get("symptoms") or {}).items() if assertion in REPORTED)
-    return tuple(reported + ([EMERGENCY] if message.get("emergency") else []))
+    symptoms = (message.get("symptoms") or {}).items()
+    reported = sorted(s for s, assertion in symptoms if assertion in REPORTED)
+    denied = sorted(DENIED_PREFIX + s for s, assertion in symptoms if assertion == "negated")
+    return tuple(reported + denied + ([EMERGENCY] if message.get("emergency") else []))
 
 
 def load_voice(folder: Path) -> List[LabelledMessage]:
@@ -98,7 +107,8 @@ def load_split(name: str) -> List[LabelledMessage]:
 
 
 def all_labels(symptom_ids: Iterable[str]) -> List[str]:
-    return sorted(symptom_ids) + [EMERGENCY]
+    ids = sorted(symptom_ids)
+    return ids + [DENIED_PREFIX + s for s in ids] + [EMERGENCY]
 
 
 def cats(message: LabelledMessage, labels: Sequence[str]) -> Dict[str, float]:
@@ -142,18 +152,26 @@ def train(
 
 
 def choose_emergency_threshold(
-    probabilities: Sequence[float], is_emergency: Sequence[bool], caught_by_lexicon: Sequence[bool]
+    probabilities: Sequence[float],
+    is_emergency: Sequence[bool],
+    caught_by_lexicon: Sequence[bool],
+    supported: Sequence[bool] = (),
 ) -> float:
     """The threshold at which the model, beside the lexicon, catches every emergency of the
     validation split (only those the lexicon misses decide it), unless that would send more than
     MAX_OVER_TRIAGE of the non-emergency messages to emergency services: then the lowest threshold
-    that stays within it, and the emergencies it still misses are reported with the model."""
-    rows = list(zip(probabilities, is_emergency, caught_by_lexicon))
-    missed = [p for p, emergency, lexicon in rows if emergency and not lexicon]
+    that stays within it, and the emergencies it still misses are reported with the model.
+    `supported`: whether either layer found a symptom in the message; those that found none are
+    decided by UNSUPPORTED_EMERGENCY_THRESHOLD, not by this threshold."""
+    rows = list(zip(probabilities, is_emergency, caught_by_lexicon, supported or [True] * len(probabilities)))
+    missed = [p for p, emergency, lexicon, found in rows if emergency and not lexicon and found]
     wanted = min([DEFAULT_EMERGENCY_THRESHOLD, *missed])
-    calm = sorted((p for p, emergency, lexicon in rows if not emergency and not lexicon), reverse=True)
-    already = sum(lexicon and not emergency for _, emergency, lexicon in rows)
-    allowed = max(int(MAX_OVER_TRIAGE * sum(not emergency for _, emergency, _ in rows)) - already, 0)
+    calm = sorted((p for p, emergency, lexicon, found in rows if not emergency and not lexicon and found), reverse=True)
+    already = sum(
+        not emergency and (lexicon or (not found and p >= UNSUPPORTED_EMERGENCY_THRESHOLD))
+        for p, emergency, lexicon, found in rows
+    )
+    allowed = max(int(MAX_OVER_TRIAGE * sum(not emergency for _, emergency, _, _ in rows)) - already, 0)
     if allowed < len(calm) and calm[allowed] >= wanted:
         # Flagging the (allowed + 1)-th most likely calm message would be one too many: stay above it.
         return min(DEFAULT_EMERGENCY_THRESHOLD, calm[allowed] + 1e-6)
@@ -173,10 +191,26 @@ class LearnedRecogniser:
         return dict(self.nlp(normalised_text).cats)
 
     def reported(self, probabilities: Dict[str, float]) -> List[str]:
-        return sorted(s for s, p in probabilities.items() if s != EMERGENCY and p >= self.symptom_threshold)
+        return sorted(
+            s
+            for s, p in probabilities.items()
+            if s != EMERGENCY and not s.startswith(DENIED_PREFIX) and p >= self.symptom_threshold
+        )
 
-    def is_emergency(self, probabilities: Dict[str, float]) -> bool:
-        return probabilities.get(EMERGENCY, 0.0) >= self.emergency_threshold
+    def denied(self, probabilities: Dict[str, float]) -> List[str]:
+        """Symptom ids the message denies, by the model, at the symptom threshold."""
+        return sorted(
+            s[len(DENIED_PREFIX) :]
+            for s, p in probabilities.items()
+            if s.startswith(DENIED_PREFIX) and p >= self.symptom_threshold
+        )
+
+    def is_emergency(self, probabilities: Dict[str, float], supported: bool = True) -> bool:
+        """`supported`: a symptom was found in the message, by either layer."""
+        threshold = (
+            self.emergency_threshold if supported else max(self.emergency_threshold, UNSUPPORTED_EMERGENCY_THRESHOLD)
+        )
+        return probabilities.get(EMERGENCY, 0.0) >= threshold
 
 
 def save(nlp: spacy.Language, model_dir: Path, thresholds: Dict[str, float], figures: dict) -> None:

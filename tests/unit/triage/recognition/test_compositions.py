@@ -48,3 +48,28 @@ def test_a_symptom_that_is_itself_a_negation_is_present(extractor, text):
 )
 def test_near_misses_are_not_symptoms(extractor, text, symptom_id):
     assert symptom_id not in extractor.extract(text).present_ids()
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id",
+    [
+        ("hives all over his arms, breathing fine though", "trouble_breathing"),
+        ("temp normal tonight, 36.8", "fever"),
+        ("she knows where she is and who I am", "confusion"),
+        ("did the writing test, handwriting normal", "handwriting_change"),
+    ],
+)
+def test_saying_a_part_is_normal_denies_the_symptom(extractor, text, symptom_id):
+    assert symptom_id in extractor.extract(text).negated_ids()
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id",
+    [
+        ("his breathing isn't right, fast and noisy", "trouble_breathing"),
+        ("her speech is not normal today", "trouble_speaking"),
+        ("he doesn't know where he is", "confusion"),
+    ],
+)
+def test_a_normal_state_denied_is_a_report(extractor, text, symptom_id):
+    assert symptom_id in extractor.extract(text).present_ids()

@@ -93,12 +93,30 @@ def test_the_threshold_never_sends_more_than_the_allowed_share_of_calm_messages_
     assert flagged == 3 and threshold > 0.05
 
 
-def test_the_served_recogniser_is_the_lexicon_unless_the_learned_one_is_asked_for(monkeypatch):
+def test_the_served_recogniser_needs_its_learned_layer_unless_switched_off(monkeypatch, tmp_path):
     from bot.triage.recognition import extractor as extractor_module
 
-    monkeypatch.delenv(extractor_module.LEARNED_RECOGNISER_VARIABLE, raising=False)
     extractor_module.shared_extractor.cache_clear()
     try:
+        monkeypatch.setenv(extractor_module.LEARNED_RECOGNISER_VARIABLE, "off")
         assert extractor_module.shared_extractor().learned is None
+        extractor_module.shared_extractor.cache_clear()
+        # A missing model is an error at start-up, never a silent fall back to the lexicon alone.
+        monkeypatch.setenv(extractor_module.LEARNED_RECOGNISER_VARIABLE, str(tmp_path / "nothing-here"))
+        with pytest.raises(FileNotFoundError, match="make train-recogniser"):
+            extractor_module.shared_extractor()
     finally:
         extractor_module.shared_extractor.cache_clear()
+
+
+def test_a_message_with_no_symptom_found_needs_the_models_own_boundary_to_be_an_emergency():
+    probabilities = [0.3, 0.3, 0.9] + [0.1] * 20
+    is_emergency = [True, False, True] + [False] * 20
+    supported = [True, False, False] + [True] * 20
+    threshold = learned.choose_emergency_threshold(probabilities, is_emergency, [False] * 23, supported)
+    assert threshold == 0.3  # the supported emergency decides it; the unsupported 0.3 non-emergency does not
+    recogniser = object.__new__(learned.LearnedRecogniser)
+    recogniser.emergency_threshold = threshold
+    assert recogniser.is_emergency({learned.EMERGENCY: 0.3}, supported=True)
+    assert not recogniser.is_emergency({learned.EMERGENCY: 0.3}, supported=False)
+    assert recogniser.is_emergency({learned.EMERGENCY: 0.9}, supported=False)
