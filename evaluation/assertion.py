@@ -22,8 +22,9 @@ from bot.triage.engine import ASSERTIONS, HYPOTHETICAL, NEGATED, PRESENT, RESOLV
 from bot.triage.recognition import learned
 from bot.triage.recognition.extractor import SymptomExtractor
 from bot.triage.recognition.mentions import Mention
+from evaluation.blind import recorded_sets
 from evaluation.metrics import share
-from evaluation.recognition import BLIND_DIR, REPORTS
+from evaluation.recognition import REPORTS
 
 # When a message mentions a symptom more than once, the reading that matters most for safety wins.
 PRECEDENCE = (PRESENT, RESOLVED, NEGATED, HYPOTHETICAL)
@@ -89,7 +90,7 @@ def corpus_split(name: str) -> List[dict]:
 
 def assertion_sets() -> Dict[str, List[dict]]:
     sets = {"training split": corpus_split("training"), "validation split": corpus_split("validation")}
-    for path in sorted(BLIND_DIR.glob("*.yml")):
+    for path in recorded_sets():
         sets[f"blind {path.stem}"] = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
     return sets
 

@@ -18,12 +18,19 @@ UNCLEAR = "unclear"
 
 
 def symptoms_in(parsed: dict) -> Tuple[Set[str], Set[str]]:
-    """(present, negated) symptom ids in a parse, from any extractor's `symptom` entities."""
+    """(reported, negated) symptom ids in a parse, from any extractor's `symptom` entities, read as
+    the triage engine reads them: reported (present or resolved) if any mention is, denied only if
+    no mention reports it; a question about what could happen is neither."""
     present, negated = set(), set()
     for entity in parsed.get("entities", []):
-        if entity.get("entity") == "symptom":
-            (negated if entity.get("role") == "negated" else present).add(entity["value"])
-    return present - negated, negated
+        if entity.get("entity") != "symptom":
+            continue
+        role = entity.get("role")
+        if role == "negated":
+            negated.add(entity["value"])
+        elif role != "hypothetical":
+            present.add(entity["value"])
+    return present, negated - present
 
 
 def share(part: int, whole: int) -> str:

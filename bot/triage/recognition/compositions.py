@@ -17,6 +17,11 @@ from bot.triage.recognition.tokens import Tokens, sequence_at
 NORMAL_STATE = "normal_state"
 # ... and of one whose normal state is itself denied ("breathing isn't right"): a report.
 NORMAL_STATE_DENIED = "normal_state_denied"
+# ... of a part and a change with a negation between them ("lips aren't swollen"): a denial.
+NEGATED_INSIDE = "negated_inside"
+# ... of a word that names a symptom only when denied ("no temp", "hasn't had any fits"): kept
+# only if the mention is read as denied ("temp 37.2" is no fever, and "had a fit" is the lexicon's).
+DENIAL_ONLY = "denial_only"
 # How far before the change word a negation may stand in a `negated_first` rule ("didn't really know").
 NEGATION_REACH = 2
 
@@ -31,6 +36,8 @@ class CompositionRule:
     window: int
     negated_first: bool
     normal_state: bool
+    denial_only: bool
+    crosses: Tuple[Tuple[str, ...], ...] = ()
 
 
 class CompositionalRules:
@@ -38,27 +45,36 @@ class CompositionalRules:
         negation = knowledge.language["negation"]
         self.negation_cues = tokens.norm_sequences(negation["before"])
         self.clause_punctuation = set(negation["clause_punctuation"])
+        self.clause_breaks = tokens.norm_sequences(negation["clause_breaks"])
         self.rules = [
             CompositionRule(
                 symptom_id=rule["symptom"],
                 red_flag=bool(rule["red_flag"]),
                 parts=tuple(tokens.norm_sequences(rule["parts"])),
-                changes=tuple(tokens.norm_sequences(rule["changes"])),
+                changes=tuple(tokens.norm_sequences(rule.get("changes", []))),
                 sides=tuple(tokens.norm_sequences(rule.get("sides", []))),
                 window=rule["window"],
                 negated_first=bool(rule.get("negated_first")),
                 normal_state=rule.get("reads_as") == "denied",
+                denial_only=rule.get("reads_as") == "denial_only",
+                crosses=tuple(tokens.norm_sequences(rule.get("crosses", []))),
             )
             for rule in knowledge.compositions
         ]
 
     def matches(self, doc: Doc) -> List[Tuple[Span, str, bool]]:
         """(span, symptom id, red flag) for each rule that matches, its span from the first word to
-        the last (from the negation, for a `negated_first` rule), labelled NORMAL_STATE for a rule
-        that reads as a denial."""
+        the last (from the negation, for a `negated_first` rule), labelled with how to read it:
+        NORMAL_STATE, NORMAL_STATE_DENIED, NEGATED_INSIDE, DENIAL_ONLY, or "" (as the clause says)."""
         norms = [t.norm_ for t in doc]
         found = []
         for rule in self.rules:
+            if rule.denial_only:
+                found += [
+                    (Span(doc, start, end, label=DENIAL_ONLY), rule.symptom_id, False)
+                    for start, end in _occurrences(norms, rule.parts)
+                ]
+                continue
             parts = _occurrences(norms, rule.parts)
             changes = _occurrences(norms, rule.changes)
             for change_start, change_end in changes:
@@ -73,15 +89,16 @@ class CompositionalRules:
                         if part_start < change_end:
                             continue  # "me didn't know" is no order people write in
                         start = negation_start
-                    elif self._negated_between(norms, start, end) and not rule.normal_state:
-                        continue
-                    if self._crosses_clause(doc, start, end):
+
+                    if self._crosses_clause(doc, norms, start, end, rule.crosses):
                         continue
                     if rule.sides and not self._side_near(norms, start, end, rule):
                         continue
-                    label = ""
+                    negated_inside = not rule.negated_first and self._negated_between(norms, start, end)
                     if rule.normal_state:
-                        label = NORMAL_STATE_DENIED if self._negated_between(norms, start, end) else NORMAL_STATE
+                        label = NORMAL_STATE_DENIED if negated_inside else NORMAL_STATE
+                    else:
+                        label = NEGATED_INSIDE if negated_inside else ""
                     found.append((Span(doc, start, end, label=label), rule.symptom_id, rule.red_flag))
         return found
 
@@ -94,8 +111,15 @@ class CompositionalRules:
     def _negated_between(self, norms: Sequence[str], start: int, end: int) -> bool:
         return any(sequence_at(norms, i, self.negation_cues) for i in range(start, end))
 
-    def _crosses_clause(self, doc: Doc, start: int, end: int) -> bool:
-        return any(doc[i].text in self.clause_punctuation for i in range(start, end))
+    def _crosses_clause(
+        self, doc: Doc, norms: Sequence[str], start: int, end: int, allowed: Sequence[Tuple[str, ...]]
+    ) -> bool:
+        """Punctuation or a clause break ("but", "and") between the two words, other than `allowed`."""
+        return any(
+            doc[i].text in self.clause_punctuation
+            or (i > start and sequence_at(norms, i, self.clause_breaks) and not sequence_at(norms, i, allowed))
+            for i in range(start, end)
+        )
 
     def _side_near(self, norms: Sequence[str], start: int, end: int, rule: CompositionRule) -> bool:
         begin, finish = max(0, start - rule.window), min(len(norms), end + rule.window)

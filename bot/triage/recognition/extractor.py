@@ -17,12 +17,18 @@ from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import spacy
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from bot.triage.engine import NEGATED, PRESENT
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
-from bot.triage.recognition.compositions import NORMAL_STATE, NORMAL_STATE_DENIED, CompositionalRules
+from bot.triage.recognition.compositions import (
+    DENIAL_ONLY,
+    NEGATED_INSIDE,
+    NORMAL_STATE,
+    NORMAL_STATE_DENIED,
+    CompositionalRules,
+)
 from bot.triage.recognition.learned import MODEL_DIR, LearnedRecogniser
 from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
@@ -132,10 +138,17 @@ class SymptomExtractor:
 
     def _symptom_mentions(self, doc: Doc, norms: Sequence[str]) -> List[Mention]:
         mentions = []
-        matches = self.lexicon.matches(doc)
-        taken = {i for span, _, _ in matches for i in range(span.start, span.end)}
-        compositions = [m for m in self.compositions.matches(doc) if not taken & set(range(m[0].start, m[0].end))]
-        matches += [m for m in compositions if m[0] in spacy.util.filter_spans([c[0] for c in compositions])]
+        # A composition that contains a phrase's match replaces it ("face not swollen" is face
+        # swelling denied, not swelling); one that only partly overlaps a phrase's match gives way
+        # to it (in "can't breathe properly, gasping" the phrase keeps its negation).
+        phrases = self.lexicon.matches(doc)
+        compositions = [
+            c
+            for c in self.compositions.matches(doc)
+            if all(not _overlaps(c[0], p[0]) or (_contains(c[0], p[0]) and c[0].label_ != DENIAL_ONLY) for p in phrases)
+        ]
+        compositions = [c for c in compositions if c[0] in spacy.util.filter_spans([k[0] for k in compositions])]
+        matches = [p for p in phrases if not any(_contains(c[0], p[0]) for c in compositions)] + compositions
         starts = sorted({span.start for span, _, _ in matches})
         for span, symptom_id, red_flag_phrase in matches:
             symptom = self.knowledge.symptoms[symptom_id]
@@ -146,6 +159,10 @@ class SymptomExtractor:
                 assertion = {PRESENT: NEGATED, NEGATED: PRESENT}.get(assertion, assertion)
             elif span.label_ == NORMAL_STATE_DENIED and assertion == NEGATED:
                 assertion = PRESENT  # "breathing isn't right": the negation inside is the report
+            elif span.label_ == NEGATED_INSIDE and assertion == PRESENT:
+                assertion = NEGATED  # "lips aren't swollen"
+            elif span.label_ == DENIAL_ONLY and assertion != NEGATED:
+                continue  # "temp 37.2" names no fever; only "no temp" does
             negated = assertion == NEGATED
             severe = symptom.severe_is_red_flag and self.assertion.cue_in_clause(
                 doc, norms, span, self.severity_cues, self.language["severity"]["window"]
@@ -165,6 +182,15 @@ class SymptomExtractor:
                 )
             )
         return mentions
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _contains(a: Span, b: Span) -> bool:
+    """`a` holds all of `b` and more: a tie is no containment (the phrase lists win it)."""
+    return a.start <= b.start and b.end <= a.end and len(a) > len(b)
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from bot.triage.engine import NEGATED, PRESENT
 from bot.triage.recognition.mentions import Mention, Temperature
 
 NUMBER = re.compile(r"(?<![\w.,/:])(\d{1,3})(?![\d.,:/]\d)(\s*(?:%|percent\b))?")
@@ -32,6 +33,7 @@ class Band:
     emergency: bool
     at_most: Optional[float] = None
     at_least: Optional[float] = None
+    denies: bool = False  # a normal reading: the symptom is recorded as denied
 
     def holds(self, value: float) -> bool:
         return (self.at_most is None or value <= self.at_most) and (self.at_least is None or value >= self.at_least)
@@ -61,6 +63,7 @@ def load_signs(config: dict) -> Dict[str, Sign]:
                 emergency=bool(b.get("emergency")),
                 at_most=b.get("at_most"),
                 at_least=b.get("at_least"),
+                denies=bool(b.get("denies")),
             )
             for b in sign["bands"]
         )
@@ -120,8 +123,8 @@ class VitalSignsReader:
         return sorted(found, key=lambda r: r.start)
 
     def mentions(self, readings: Sequence[Reading], temperatures: Sequence[Temperature] = ()) -> List[Mention]:
-        """A mention for each reading in a band; temperatures only for their low bands (fever is
-        readings.TemperatureReader's)."""
+        """A mention for each reading in a band; temperatures only for their low and normal bands
+        (fever is readings.TemperatureReader's). A normal reading is a denial."""
         banded = [(self.signs[r.sign].band(r.value), r.text, r.start, r.end, r.display) for r in readings]
         banded += [(self.signs[TEMPERATURE].band(t.celsius), t.text, t.start, t.end, t.display()) for t in temperatures]
         return [
@@ -131,6 +134,7 @@ class VitalSignsReader:
                 start=start,
                 end=end,
                 red_flag=band.emergency,
+                assertion=NEGATED if band.denies else PRESENT,
                 value=display,
             )
             for band, text, start, end, display in banded

@@ -62,3 +62,12 @@ def test_a_set_is_recorded_once(tmp_path, monkeypatch):
     assert "| set-a | 4 | 2/2 (100.0%)" in (tmp_path / "HISTORY.md").read_text()
     with pytest.raises(SystemExit, match="no longer blind"):
         blind.record("set-a", figures, "lexicon")
+
+
+def test_reports_score_only_sets_whose_first_score_is_recorded(tmp_path, monkeypatch):
+    monkeypatch.setattr(blind, "HISTORY", tmp_path / "HISTORY.md")
+    for name in ("scored", "fresh"):
+        (tmp_path / f"{name}.yml").write_text("messages: []\n")
+    figures = blind_figures(MESSAGES, [parse(urgency="emergency")] * 2 + [parse(urgency="routine"), parse("faq")])
+    blind.record("scored", figures, "lexicon")
+    assert [p.stem for p in blind.recorded_sets()] == ["scored"]

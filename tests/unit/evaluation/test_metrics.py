@@ -14,6 +14,15 @@ def test_symptoms_are_read_with_their_role(extractor):
     assert symptoms_in(parse("no fever but i feel confused", "report_symptom", extractor)) == ({"confusion"}, {"fever"})
 
 
+def test_a_symptom_reported_and_denied_in_one_message_counts_as_reported_as_triage_reads_it(extractor):
+    parsed = parse("nothing brings his temp down, still 38.8", "report_symptom", extractor)
+    assert symptoms_in(parsed) == ({"fever"}, set())
+
+
+def test_a_question_about_what_could_happen_is_neither_reported_nor_denied(extractor):
+    assert symptoms_in(parse("what if he has a seizure?", "ask_what_to_watch", extractor)) == (set(), set())
+
+
 def test_retrieval_sub_intents_count_as_their_intent():
     assert intent_of({"intent": {"name": "faq/helplines"}}) == "faq"
     assert intent_of({"intent": None}) == "nlu_fallback"

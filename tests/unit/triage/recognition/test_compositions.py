@@ -73,3 +73,43 @@ def test_saying_a_part_is_normal_denies_the_symptom(extractor, text, symptom_id)
 )
 def test_a_normal_state_denied_is_a_report(extractor, text, symptom_id):
     assert symptom_id in extractor.extract(text).present_ids()
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id",
+    [
+        ("he went rigid all over then his arms started jerking", "seizure"),
+        ("she's slumped on the floor by the bed", "fainting_collapse"),
+        ("he slipped off the loo and he's just lying there", "fainting_collapse"),
+    ],
+)
+def test_an_emergency_told_as_what_happened_is_an_emergency(extractor, text, symptom_id):
+    extraction = extractor.extract(text)
+    assert symptom_id in extraction.present_ids()
+    assert triage(extraction.reports).urgency == "emergency"
+
+
+def test_asking_the_date_again_and_again_is_confusion(extractor):
+    assert "confusion" in extractor.extract("she keeps asking what the date is, every few minutes").present_ids()
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id",
+    [
+        ("no temp tonight", "fever"),
+        ("he hasn't had any fits since yesterday's one", "seizure"),
+        ("hives on her back, lips not swollen", "face_swelling"),
+        ("bad head but his neck moves ok", "stiff_neck"),
+        ("sats 97, pulse 78, bp 126/80, temp 36.7", "low_oxygen"),
+        ("sats 97, pulse 78, bp 126/80, temp 36.7", "fast_heartbeat"),
+        ("sats 97, pulse 78, bp 126/80, temp 36.7", "blood_pressure_change"),
+        ("sats 97, pulse 78, bp 126/80, temp 36.7", "fever"),
+    ],
+)
+def test_denials_people_type_and_normal_readings_are_denials(extractor, text, symptom_id):
+    assert symptom_id in extractor.extract(text).negated_ids()
+
+
+def test_a_word_that_names_a_symptom_only_when_denied_names_nothing_otherwise(extractor):
+    assert extractor.extract("took his temp, waiting for it to beep").present_ids() == set()
+    assert "stiff_neck" in extractor.extract("headache and a stiff neck").present_ids()
