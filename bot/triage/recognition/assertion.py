@@ -25,6 +25,7 @@ class ClauseAssertion:
         self.window = negation["window"]
         self.negation_cues = tokens.norm_sequences(negation["before"])
         self.pseudo_negations = tokens.norm_sequences(negation["pseudo"])
+        self.pseudo_after = tokens.norm_sequences(negation["pseudo_after"])
         self.interjection_followers = set(negation["interjection_followers"])
         self.clause_breaks = tokens.norm_sequences(negation["clause_breaks"])
         self.clause_punctuation = set(negation["clause_punctuation"])
@@ -139,6 +140,9 @@ class ClauseAssertion:
         return len(doc)
 
     def is_negated(self, doc: Doc, norms: Sequence[str], span: Span) -> bool:
+        end = min(self.clause_end(doc, norms, span.end), span.end + self.window)
+        if any(sequence_at(norms, i, self.pseudo_after) for i in range(span.end, end)):
+            return False
         begin = max(self.clause_start(doc, norms, span.start), span.start - self.window)
         index = begin
         while index < span.start:

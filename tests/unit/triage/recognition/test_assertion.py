@@ -25,6 +25,7 @@ def assertions(extractor, text):
         ("theres no getting away from the nausea", "nausea"),
         ("no improvement in the rash, its up his neck now", "rash"),
         ("not a day goes by without him being sick", "vomiting"),
+        ("never had a headache like this before, pounding", "headache"),
         # a negated phrase that is itself the symptom
         ("mum couldn't remember what year it is", "confusion"),
         # a caregiver's report is the patient's, not someone else's
