@@ -94,7 +94,8 @@ class CompositionalRules:
                         continue
                     if rule.sides and not self._side_near(norms, start, end, rule):
                         continue
-                    negated_inside = not rule.negated_first and self._negated_between(norms, start, end)
+                    gap = (min(part_end, change_end), max(part_start, change_start))
+                    negated_inside = not rule.negated_first and self._negated_between(norms, *gap)
                     if rule.normal_state:
                         label = NORMAL_STATE_DENIED if negated_inside else NORMAL_STATE
                     else:

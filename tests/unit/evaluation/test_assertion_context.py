@@ -3,7 +3,6 @@ ConText with the project's lay rules, the mapping of ConText's categories onto t
 assertions, and which blind sets the comparison may open. Runs where medspaCy is installed
 (`make compare-assertion` builds .venv-context); skipped in .venv, which does not have it."""
 
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -11,15 +10,14 @@ import pytest
 pytest.importorskip("medspacy")
 
 from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT, RESOLVED  # noqa: E402
-from evaluation import assertion_context  # noqa: E402
+from evaluation import assertion_context, blind  # noqa: E402
 from evaluation.assertion_context import (  # noqa: E402
     DEFAULT_RULES,
     LAY_RULES,
     ContextReader,
     assertion_of,
-    blind_sets_limited_to,
+    comparison_sets,
     rule_entries,
-    scored_blind_sets,
 )
 
 
@@ -66,17 +64,32 @@ def test_the_clause_after_a_denial_is_not_denied(lay):
     assert readings == {"fever": NEGATED, "confusion": PRESENT}
 
 
+def read_one(reader, text, word):
+    """ConText's reading of the one-word span `word` in `text`, and the doc it ran on."""
+    doc = reader.extractor.make_doc(text)
+    index = next(t.i for t in doc if t.text == word)
+    return reader.read_spans(doc, [(index, index + 1, "symptom")])[(index, index + 1)], doc
+
+
 def test_a_caregivers_report_is_the_patients_symptom(lay, default):
     # The default rules mark "my wife has a fever" as FAMILY; the reader keeps it the patient's.
-    doc = default.extractor.make_doc("my wife has a fever")
-    located = [m for m in default.extractor.extract("my wife has a fever").mentions if m.end > m.start]
-    assert [m.assertion for m in default.assert_mentions(doc, located)] == [PRESENT]
-    assert doc.ents[0]._.is_family
-    # The lay rules have no FAMILY rule at all.
-    doc = lay.extractor.make_doc("my husband had a seizure")
-    located = [m for m in lay.extractor.extract("my husband had a seizure").mentions if m.end > m.start]
-    assert [m.assertion for m in lay.assert_mentions(doc, located)] in ([PRESENT], [RESOLVED])
-    assert not doc.ents[0]._.is_family
+    reading, doc = read_one(default, "my wife has a fever", "fever")
+    assert reading == PRESENT and doc.ents[0]._.is_family
+    assert default("my wife has a fever") == {"fever": PRESENT}
+    # The lay rules have no FAMILY rule: a caregiver's report of a seizure is reported (present or
+    # resolved), never someone else's.
+    reading, doc = read_one(lay, "my husband had a seizure", "seizure")
+    assert reading in (PRESENT, RESOLVED) and not doc.ents[0]._.is_family
+
+
+def test_the_engine_is_swapped_inside_the_extractor(lay, extractor):
+    # The extractor's own meaning of a span stays: a normal reading denies for either engine, and
+    # the clause rules are back in place after the ConText reader has run.
+    clause = extractor.assertion
+    assert lay("temp 36.8, he says he feels fine") == {
+        m.symptom_id: m.assertion for m in extractor.extract("temp 36.8, he says he feels fine").mentions
+    }
+    assert extractor.assertion is clause
 
 
 def test_the_default_rules_get_the_issues_question_right(default):
@@ -112,18 +125,15 @@ def test_rule_groups_give_their_settings_to_each_rule():
         rule_entries([{"category": "RESOLVED", "direction": "BACKWARD", "scope": 3, "literals": ["x"]}])
 
 
-def test_only_blind_sets_scored_first_seen_are_opened(tmp_path):
-    history = tmp_path / "HISTORY.md"
-    history.write_text(
-        "# Blind sets\n\n| date | set | messages |\n|---|---|---|\n| 2026-01-01 | first-set | 10 |\n",
-        encoding="utf-8",
+def test_blind_sets_are_the_recorded_ones_less_those_skipped(tmp_path):
+    (tmp_path / "HISTORY.md").write_text(
+        "| date | set |\n|---|---|\n| 2026-01-01 | first-set |\n| 2026-01-02 | second-set |\n", encoding="utf-8"
     )
-    assert scored_blind_sets(history) == {"first-set"}
-    blind = tmp_path / "blind"
-    blind.mkdir()
-    for stem in ("first-set", "unscored-set"):
-        (blind / f"{stem}.yml").write_text("messages: []\n", encoding="utf-8")
-    with mock.patch.object(assertion_context, "BLIND_DIR", blind):
-        with blind_sets_limited_to({"first-set"}) as folder:
-            assert sorted(p.name for p in Path(folder).iterdir()) == ["first-set.yml"]
-            assert assertion_context.assertion.BLIND_DIR == folder
+    (tmp_path / "first-set.yml").write_text("messages: []\n", encoding="utf-8")
+    # Not valid YAML: opening either would fail the test.
+    (tmp_path / "second-set.yml").write_text("{{{\n", encoding="utf-8")
+    (tmp_path / "unrecorded-set.yml").write_text("{{{\n", encoding="utf-8")
+    with mock.patch.object(blind, "HISTORY", tmp_path / "HISTORY.md"):
+        with mock.patch.object(assertion_context.assertion, "corpus_split", lambda name: []):
+            sets = comparison_sets({"second-set"})
+    assert sorted(sets) == ["blind first-set", "training split", "validation split"]

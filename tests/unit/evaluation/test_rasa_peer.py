@@ -49,7 +49,12 @@ def test_rasa_tokens_split_contractions_and_keep_readings(token_spans):
 def test_every_labelled_symptom_gets_its_role_from_the_label():
     message = {
         "text": "no fever but shaking, had a fit earlier, what if he faints",
-        "symptoms": {"fever": "negated", "chills": "present", "seizure": "resolved", "fainting_collapse": "hypothetical"},
+        "symptoms": {
+            "fever": "negated",
+            "chills": "present",
+            "seizure": "resolved",
+            "fainting_collapse": "hypothetical",
+        },
     }
     text = message["text"]
     tokens = [(m.start(), m.end()) for m in re.finditer(r"[\w']+", text)]
@@ -70,14 +75,20 @@ def test_every_labelled_symptom_gets_its_role_from_the_label():
 
 
 def test_a_message_with_a_symptom_not_located_is_not_used():
-    message = {"text": "hot and he keeps calling the remote a phone", "symptoms": {"fever": "present", "confusion": "present"}}
+    message = {
+        "text": "hot and he keeps calling the remote a phone",
+        "symptoms": {"fever": "present", "confusion": "present"},
+    }
     tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+", message["text"])]
     assert rasa_peer.locate(message, [Found("fever", 0, 3)], tokens) is None
     assert rasa_peer.locate({"text": "thanks", "symptoms": {}}, [], [(0, 6)]) == ()
 
 
 def test_overlapping_spans_keep_the_longest_and_every_mention_of_a_symptom():
-    message = {"text": "chest pain and chest pain again", "symptoms": {"chest_pain": "present", "trouble_breathing": "present"}}
+    message = {
+        "text": "chest pain and chest pain again",
+        "symptoms": {"chest_pain": "present", "trouble_breathing": "present"},
+    }
     tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+", message["text"])]
     both = [Found("chest_pain", 0, 10), Found("trouble_breathing", 0, 5), Found("chest_pain", 15, 25)]
     # trouble breathing's only span lies inside chest pain's: it cannot be annotated, so the message goes.
@@ -171,7 +182,9 @@ def test_the_peer_data_files_name_its_intents_roles_and_pipeline():
 
 
 def test_nlu_yaml_annotates_roles_and_plain_entities():
-    example = PeerExample("no fever, still shaking", "report_symptom", (Entity(3, 8, "fever", "denied"), Entity(16, 23, "chills")))
+    example = PeerExample(
+        "no fever, still shaking", "report_symptom", (Entity(3, 8, "fever", "denied"), Entity(16, 23, "chills"))
+    )
     assert rasa_peer.annotate(example.text, example.entities) == (
         'no [fever]{"entity": "fever", "role": "denied"}, still [shaking](chills)'
     )

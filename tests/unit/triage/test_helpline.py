@@ -65,9 +65,7 @@ def test_what_only_the_model_read_is_marked_for_the_agent_to_confirm(knowledge):
     from bot.triage.engine import SymptomReport, triage
     from bot.triage.helpline import summary
 
-    result = triage(
-        [SymptomReport("fever", text="38.9", value="38.9 C"), SymptomReport("chills")], knowledge=knowledge
-    )
+    result = triage([SymptomReport("fever", text="38.9", value="38.9 C"), SymptomReport("chills")], knowledge=knowledge)
     note = summary(result, caregiver=True)
     assert note.startswith("Caregiver reports: fever (38.9 C).")
     assert "Read from their words, to confirm with them: chills." in note

@@ -113,3 +113,25 @@ def test_denials_people_type_and_normal_readings_are_denials(extractor, text, sy
 def test_a_word_that_names_a_symptom_only_when_denied_names_nothing_otherwise(extractor):
     assert extractor.extract("took his temp, waiting for it to beep").present_ids() == set()
     assert "stiff_neck" in extractor.extract("headache and a stiff neck").present_ids()
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id",
+    [
+        ("mum's been chatting away to people who aren't in the room", "confusion"),
+        ("he put his phone in the freezer and can't say why", "confusion"),
+        ("she's convinced the carers are stealing from her", "confusion"),
+        ("he keeps using the wrong words for things, called his glasses a cup", "trouble_speaking"),
+        ("his sentences trail off halfway and he looks lost", "trouble_speaking"),
+        ("her answers are all jumbled, words in the wrong order", "trouble_speaking"),
+    ],
+)
+def test_behaviour_instead_of_a_symptom_word(extractor, text, symptom_id):
+    extraction = extractor.extract(text)
+    assert symptom_id in extraction.present_ids()
+    assert triage(extraction.reports).urgency in ("urgent", "emergency")
+
+
+def test_a_noisy_struggling_breath_is_an_emergency(extractor):
+    extraction = extractor.extract("he's straining and noisy with every breath")
+    assert triage(extraction.reports).urgency == "emergency"
