@@ -1,0 +1,26 @@
+"""The emergency threshold's curve: what each threshold catches and costs."""
+
+from evaluation.recognition_curve import ScoredMessage, emergency_curve, plot
+
+MESSAGES = [
+    ScoredMessage(emergency=True, lexicon_red_flag=True, supported=True, probability=0.1),
+    ScoredMessage(emergency=True, lexicon_red_flag=False, supported=True, probability=0.3),
+    ScoredMessage(emergency=True, lexicon_red_flag=False, supported=False, probability=0.4),
+    ScoredMessage(emergency=False, lexicon_red_flag=False, supported=True, probability=0.2),
+    ScoredMessage(emergency=False, lexicon_red_flag=False, supported=False, probability=0.35),
+]
+
+
+def test_each_threshold_counts_what_it_catches_and_costs():
+    points = {p.threshold: p for p in emergency_curve(MESSAGES)}
+    # At 0.2: the lexicon's red flag and the supported 0.3 are caught; the unsupported 0.4 needs 0.5.
+    assert points[0.2].recall == 2 / 3
+    assert points[0.2].over_triage == 1 / 2
+    assert points[0.3].over_triage == 0.0 and points[0.3].precision == 1.0
+    # The lexicon alone.
+    assert points[1.0].recall == 1 / 3
+
+
+def test_the_curve_is_drawn(tmp_path):
+    plot(tmp_path / "curve.png", {"validation": emergency_curve(MESSAGES)}, chosen=0.3)
+    assert (tmp_path / "curve.png").stat().st_size > 1000
