@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.triage import wording
 from bot.triage.conversation import Conversation
-from bot.triage.engine import TriagedSymptom, TriageResult
+from bot.triage.engine import UNCLEAR, TriagedSymptom, TriageResult
 
 
 def _inferred(symptom: TriagedSymptom) -> bool:
@@ -56,21 +56,30 @@ def summary(result: TriageResult, caregiver: bool) -> str:
     )
 
 
-def agent_assist_response(conversation_id: str, conversation: Conversation) -> dict:
-    """The agent-assist API's answer for a call so far: the same triage as the chat's."""
+def agent_assist_response(conversation_id: str, conversation: Conversation, unclear: bool = False) -> dict:
+    """The agent-assist API's answer for a call so far: the same triage as the chat's. `unclear`:
+    the caller reported something the assistant did not recognise (the chat's "unclear"); with
+    nothing recognised in the call, the answer is "unclear" with the chat's urgent advice, never
+    "none"."""
     result = conversation.result
     caregiver = conversation.reported.caregiver
     body = result.as_dict()
+    if unclear and not result.symptoms and not result.temperatures:
+        urgency, advice = UNCLEAR, wording.URGENCY_ADVICE[UNCLEAR]
+        said, note = wording.agent_script([], advice, None, ""), wording.UNCLEAR_CALL_NOTE + " " + advice
+    else:
+        urgency, advice = result.urgency, result.advice
+        said, note = script(result), summary(result, caregiver)
     return {
         "conversation_id": conversation_id,
-        "urgency": result.urgency,
+        "urgency": urgency,
         "symptoms": body["symptoms"],
         "guidance": body["guidance"],
         "sources": body["sources"],
-        "script": script(result),
-        "summary": summary(result, caregiver),
+        "script": said,
+        "summary": note,
         "groups": body["groups"],
-        "advice": result.advice,
+        "advice": advice,
         "therapy": body["therapy"],
         "days_since_treatment": result.days_since_treatment,
         "temperatures": body["temperatures"],

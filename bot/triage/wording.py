@@ -252,6 +252,12 @@ def agent_script(present_labels: Sequence[str], advice: str, listing: Optional[s
     return " ".join(parts)
 
 
+UNCLEAR_CALL_NOTE = (
+    "Caller reports something the assistant did not recognise: ask what they have noticed. Urgency: unclear "
+    "(treated as urgent). Advice given:"
+)
+
+
 def call_log_note(
     caregiver: bool,
     reported: Sequence[str],

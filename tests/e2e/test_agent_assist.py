@@ -187,3 +187,10 @@ def test_the_agent_and_the_chat_add_up_the_same_call_the_same_way(stack):
     assert shape(chat_triage) == shape(agent_triage)
     assert chat_triage["therapy"] == "tisagenlecleucel" and chat_triage["days_since_treatment"] == 6
     assert ("trouble_speaking", False) in shape(agent_triage)[1], "the check answered yes is missing"
+
+
+def test_words_the_assistant_does_not_recognise_are_unclear_as_in_the_chat(stack):
+    answer = post(stack, {"text": "he's gone a bit peculiar since tea", "conversation_id": call_id()}).json()
+    assert answer["urgency"] == "unclear"
+    assert "care team right away" in answer["script"]
+    assert "reports: none" not in answer["summary"]

@@ -27,6 +27,7 @@ from bot.server import patches
 from bot.server.channels import pages
 from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, shared_guard
 from bot.triage.conversation import add_up
+from bot.triage.engine import UNCLEAR
 from bot.triage.helpline import agent_assist_response
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,9 @@ class AgentAssistInput(InputChannel):
             # state and the slots (treatment answers, caregiver checks).
             events = [e.as_dict() for e in tracker.events] if tracker else []
             slots = tracker.current_slot_values() if tracker else {}
-            body = agent_assist_response(call["conversation_id"], add_up(events, slots, date.today()))
+            body = agent_assist_response(
+                call["conversation_id"], add_up(events, slots, date.today()), unclear=slots.get("urgency") == UNCLEAR
+            )
             body["replies"] = [m["text"] for m in collector.messages if m.get("text")]
             return response.json(body)
 

@@ -69,3 +69,13 @@ def test_what_only_the_model_read_is_marked_for_the_agent_to_confirm(knowledge):
     note = summary(result, caregiver=True)
     assert note.startswith("Caregiver reports: fever (38.9 C).")
     assert "Read from their words, to confirm with them: chills." in note
+
+
+def test_words_not_understood_are_unclear_for_the_agent_never_none(extractor):
+    conversation = add_up(user_events(extractor, "he's just gone a bit funny"), {}, date(2026, 11, 29))
+    answer = agent_assist_response("call-2", conversation, unclear=True)
+    assert answer["urgency"] == "unclear"
+    assert "care team right away" in answer["script"]
+    assert "none" not in answer["summary"]
+    assert "did not recognise" in answer["summary"]
+    assert find_unsafe_phrases(answer["script"] + answer["summary"]) == []
