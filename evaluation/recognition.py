@@ -1,5 +1,7 @@
 """Recognition by layer: the lexicon alone, the learned recogniser alone, and both (as the assistant
-runs them), on labelled messages: the corpus's validation split and the blind sets.
+runs them), on labelled messages: the corpus's validation split and the blind sets; beside them the
+Rasa peer (evaluation/rasa_peer.py, `make peer`): Rasa's default pipeline trained on the corpus's
+training split with DIET entities and lookup tables, as a Rasa team would build it.
 
     .venv/bin/python -m evaluation.recognition          # reports/recognition.md, recognition_pr.png
 
@@ -11,6 +13,7 @@ its first-seen row is in tests/data/blind/HISTORY.md.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence, Tuple
@@ -23,11 +26,13 @@ from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition import learned
 from bot.triage.recognition.extractor import SymptomExtractor
 from bot.triage.recognition.mentions import Extraction, Mention
+from evaluation import rasa_peer
 from evaluation.metrics import share
 
 REPORTS = REPO_ROOT / "reports"
 BLIND_DIR = REPO_ROOT / "tests" / "data" / "blind"
 REPORTED = ("present", "resolved")
+PEER_LAYER = "Rasa peer: DIET entities + lookup tables"
 
 
 @dataclass
@@ -112,6 +117,19 @@ def evaluation_sets() -> Dict[str, List[dict]]:
     return sets
 
 
+def peer_note() -> str:
+    """What the peer was trained on and how long `rasa train nlu` took (make peer records both)."""
+    built = rasa_peer.PEER_DIR / "build.json"
+    counts = json.loads(built.read_text(encoding="utf-8")) if built.exists() else {}
+    seconds = rasa_peer.training_seconds()
+    return (
+        f"{PEER_LAYER}: Rasa's default pipeline (DIETClassifier {rasa_peer.DIET_EPOCHS} epochs) trained with "
+        f"`rasa train nlu` on "
+        f"{counts.get('kept', '?')} of the training split's {counts.get('messages', '?')} messages (those whose "
+        f"every labelled symptom the lexicon located), in {seconds + ' s' if seconds else 'an unrecorded time'}."
+    )
+
+
 def main(argv: List[str]) -> int:
     knowledge = load_knowledge()
     lexicon = SymptomExtractor(knowledge)
@@ -123,6 +141,13 @@ def main(argv: List[str]) -> int:
         "",
         f"Emergency threshold {recogniser.emergency_threshold:.4f} (chosen on the validation split).",
         "",
+    ]
+    if rasa_peer.PEER_MODEL.exists():
+        layers[PEER_LAYER] = rasa_peer.RasaPeer(rasa_peer.PEER_MODEL, knowledge).extract
+        lines += [peer_note(), ""]
+    else:
+        lines += [f"{PEER_LAYER}: not trained (`make peer`), not scored.", ""]
+    lines += [
         "| set | layer | red flags given emergency | symptoms found | denied read as denied "
         "| non-emergency messages sent to emergency |",
         "|---|---|---|---|---|---|",
