@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import yaml
 
 from bot import REPO_ROOT
-from bot.triage.engine import triage
+from bot.triage.engine import NEGATED, triage
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition import learned
 from bot.triage.recognition.extractor import SymptomExtractor
 from bot.triage.recognition.mentions import Extraction, Mention
 from evaluation import rasa_peer
+from evaluation.blind import recorded_sets
 from evaluation.metrics import share
+from evaluation.recognition_curve import ScoredMessage, emergency_curve
+from evaluation.recognition_curve import plot as plot_curve
 
 REPORTS = REPO_ROOT / "reports"
 BLIND_DIR = REPO_ROOT / "tests" / "data" / "blind"
@@ -87,9 +91,11 @@ def figures_for(messages: Sequence[dict], extract: Callable[[str], Extraction], 
 def model_alone(recogniser: learned.LearnedRecogniser, extractor: SymptomExtractor) -> Callable[[str], Extraction]:
     def extract(text: str) -> Extraction:
         probabilities = recogniser.probabilities(extractor.normalised_text(text))
-        mentions = tuple(
-            Mention(symptom_id=s, text="", start=0, end=0, negated=False, red_flag=False)
-            for s in recogniser.reported(probabilities)
+        reported = recogniser.reported(probabilities)
+        mentions = tuple(Mention(symptom_id=s, text="", start=0, end=0, red_flag=False) for s in reported) + tuple(
+            Mention(symptom_id=s, text="", start=0, end=0, red_flag=False, assertion=NEGATED)
+            for s in recogniser.denied(probabilities)
+            if s not in reported
         )
         return Extraction(
             mentions=mentions,
@@ -97,7 +103,7 @@ def model_alone(recogniser: learned.LearnedRecogniser, extractor: SymptomExtract
             therapies=(),
             days_since_treatment=None,
             caregiver=False,
-            emergency_described=recogniser.is_emergency(probabilities),
+            emergency_described=recogniser.is_emergency(probabilities, supported=bool(reported)),
         )
 
     return extract
@@ -112,9 +118,44 @@ def evaluation_sets() -> Dict[str, List[dict]]:
             for m in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]
         ]
     }
-    for path in sorted(BLIND_DIR.glob("*.yml")):
+    # Only sets whose first-seen score is recorded: a fresh set's figures wait for evaluation.blind --record.
+    for path in recorded_sets():
         sets[f"blind {path.stem} (regression)"] = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
     return sets
+
+
+def emergency_curves(
+    sets: Dict[str, List[dict]], extractor: SymptomExtractor, recogniser: learned.LearnedRecogniser
+) -> Dict[str, list]:
+    """Each set's emergency-threshold curve, the lexicon beside the model as served."""
+    curves = {}
+    for name, messages in sets.items():
+        scored = []
+        for message in messages:
+            extraction = extractor.extract(message["text"])
+            probabilities = recogniser.probabilities(extractor.normalised_text(message["text"]))
+            reported = set(recogniser.reported(probabilities)) | extraction.present_ids()
+            scored.append(
+                ScoredMessage(
+                    emergency=bool(message["emergency"]),
+                    lexicon_red_flag=triage(extraction.reports).urgency == "emergency",
+                    supported=bool(reported),
+                    probability=probabilities[learned.EMERGENCY],
+                )
+            )
+        curves[name] = emergency_curve(scored)
+    return curves
+
+
+def recognition_cost(messages: Sequence[dict], extract: Callable[[str], Extraction]) -> Tuple[float, float]:
+    """Milliseconds per message to recognise, (p50, p95)."""
+    times = []
+    for message in messages:
+        started = time.perf_counter()
+        extract(message["text"])
+        times.append(1000 * (time.perf_counter() - started))
+    times.sort()
+    return times[len(times) // 2], times[int(0.95 * (len(times) - 1))]
 
 
 def peer_note() -> str:
@@ -152,10 +193,20 @@ def main(argv: List[str]) -> int:
         "| non-emergency messages sent to emergency |",
         "|---|---|---|---|---|---|",
     ]
-    for name, messages in evaluation_sets().items():
+    sets = evaluation_sets()
+    for name, messages in sets.items():
         for layer, extract in layers.items():
             lines.append(f"| {name} | {layer} | " + " | ".join(figures_for(messages, extract, knowledge).row()) + " |")
+    validation = sets["validation split"]
+    lines += ["", "Recognition per message on the validation split, in this run (ms, p50 / p95):", ""]
+    for layer in ("lexicon", "both"):
+        median, p95 = recognition_cost(validation, layers[layer])
+        lines.append(f"- {layer}: {median:.1f} / {p95:.1f}")
     REPORTS.mkdir(exist_ok=True)
+    plot_curve(
+        REPORTS / "recognition_pr.png", emergency_curves(sets, lexicon, recogniser), recogniser.emergency_threshold
+    )
+    lines += ["", "The emergency threshold's precision/recall curve per set: recognition_pr.png."]
     (REPORTS / "recognition.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0
