@@ -130,6 +130,26 @@ models: $(VENV)/.installed  ## Train the project model and the baseline, side by
 	@if ! $(MAKE) -sq $(MODEL) && ! $(MAKE) -sq $(BASELINE_MODEL); then export TRAINED_SIDE_BY_SIDE=yes; fi; \
 	  $(MAKE) --no-print-directory -j2 $(MODEL) $(BASELINE_MODEL)
 
+# medspaCy's ConText measured against the clause rules (evaluation/assertion_context.py, docs/assertion.md):
+# reports/assertion_comparison.md. medspaCy 1.2.0 goes into .venv-context, which sees .venv's packages
+# through a .pth file and holds only the packages .venv lacks, pinned (what `pip install --dry-run
+# medspacy==1.2.0` in .venv would add): .venv itself is not changed. SKIP_BLIND names blind sets not to open.
+CONTEXT_VENV := .venv-context
+CONTEXT_PACKAGES := medspacy==1.2.0 medspacy_quickumls==3.2 medspacy_unqlite==0.9.8 PyRuSH==1.0.13 PyFastNER==1.0.10 \
+  quicksectx==0.4.1 pysbd==0.3.4 pysimstring==1.3.0 Unidecode==1.4.0 nltk==3.10.4 loguru==0.7.3 defusedxml==0.7.1 Cython==3.1.8
+SKIP_BLIND ?=
+$(CONTEXT_VENV)/.installed: $(VENV)/.installed
+	@python310=$$(ops/find_python310.sh) || exit 1; \
+	  [ -x $(CONTEXT_VENV)/bin/python ] || "$$python310" -m venv --without-pip $(CONTEXT_VENV)
+	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > \
+	  "$$($(CONTEXT_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/main-venv.pth"
+	$(VENV)/bin/uv pip install --quiet --no-deps --compile-bytecode --python $(CONTEXT_VENV)/bin/python $(CONTEXT_PACKAGES)
+	touch $@
+
+.PHONY: compare-assertion
+compare-assertion: $(CONTEXT_VENV)/.installed  ## Assertion: the clause rules against medspaCy's ConText (in .venv-context)
+	nice -n 10 $(CONTEXT_VENV)/bin/python -m evaluation.assertion_context $(foreach stem,$(SKIP_BLIND),--skip-blind $(stem))
+
 # The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
 eval: models $(RECOGNISER) $(PEER_MODEL)  ## Quality report: held-out sets and vignettes, project vs baseline
 	$(PY) -m evaluation.quality $(MODEL) $(BASELINE_MODEL)
