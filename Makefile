@@ -89,7 +89,14 @@ RECOGNISER_INPUTS := data/recognition/labels.yml data/recognition/splits.yml \
 $(RECOGNISER): $(VENV)/.installed $(RECOGNISER_INPUTS)
 	$(PY) -m ops.train_recogniser
 
-train: $(MODEL) $(RECOGNISER)  ## Train the model and the learned recogniser if missing or stale
+# What `make run` serves: the Rasa model and the learned recogniser, trained side by side on the two
+# cores when stale. The wall time of that is written to models/served.train_seconds.
+.PHONY: served
+served: $(VENV)/.installed
+	@if ! $(MAKE) -sq $(MODEL) || ! $(MAKE) -sq $(RECOGNISER); then \
+	  ops/timed.sh models/served.train_seconds $(MAKE) --no-print-directory -j2 $(MODEL) $(RECOGNISER); fi
+
+train: served  ## Train the model and the learned recogniser (side by side) if missing or stale
 
 train-recogniser: $(RECOGNISER)  ## Train the learned recogniser (served beside the lexicon)
 
@@ -157,20 +164,20 @@ eval: models $(RECOGNISER) $(PEER_MODEL)  ## Quality report: held-out sets and v
 
 # Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
 # reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
-bench: models $(RECOGNISER)  ## Performance report: latency, throughput, memory, ready time
+bench: models served  ## Performance report: latency, throughput, memory, ready time
 	$(PY) -m evaluation.bench
 
 # The project's model on the scaled set-up, 1 then 2 Rasa servers behind nginx: reports/bench_scaled.md.
-bench-scaled: $(MODEL) $(RECOGNISER) services  ## The scaled set-up with 1 and 2 Rasa servers
+bench-scaled: served services  ## The scaled set-up with 1 and 2 Rasa servers
 	$(PY) -m evaluation.bench_scaled
 
-run: $(MODEL) $(RECOGNISER) $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
+run: served $(WIDGET)  ## Serve the bot: action server :5055, Rasa :5005 (pages and APIs)
 	ops/run.sh
 
 # Several Rasa servers behind nginx, sharing PostgreSQL and Redis, on loopback (README, "Deploying
 # for more users"). RASA_SERVERS sets how many.
 RASA_SERVERS ?= 2
-run-scaled: $(MODEL) $(RECOGNISER) $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
+run-scaled: served $(WIDGET) services  ## Several Rasa servers behind nginx with PostgreSQL and Redis
 	$(PY) -m ops.scaled_stack --rasa-servers $(RASA_SERVERS)
 
 # Deletes the conversations with no message in the last DAYS days from $(TRACKER_STORE_URL).
@@ -195,20 +202,20 @@ validate: $(VENV)/.installed  ## rasa data validate, failing on warnings
 	ops/validate_data.sh $(RASA_DATA)
 
 # Plain `rasa test` exits 0 when stories fail: --fail-on-prediction-errors makes failures fail.
-test-stories: $(MODEL) $(RECOGNISER)  ## Conversation test stories (fail on any prediction error)
+test-stories: served  ## Conversation test stories (fail on any prediction error)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/stories
 
-test-e2e: $(MODEL) $(RECOGNISER) $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
+test-e2e: served $(WIDGET) browser tools  ## End-to-end tests: the running stack over REST, socket.io and a browser
 	$(PY) -m pytest tests/e2e -q
 
 # The scaled set-up for real: 56 conversations through nginx while a Rasa server crashes, then
 # PostgreSQL and Redis stopped and started. Prints its figures.
-test-scale: $(MODEL) $(RECOGNISER) services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
+test-scale: served services  ## Scale-out and fault tests with PostgreSQL, Redis and nginx
 	$(PY) -m pytest tests/scale -q -p no:cacheprovider
 
 # `make test` runs the scale test when the services can be installed (as root on Debian, as CI
 # does); SCALE_TEST=required (CI) makes a failed install fail the run instead of skipping.
-test-scale-when-possible: $(MODEL) $(RECOGNISER)
+test-scale-when-possible: served
 	@if ops/services.sh install; then $(MAKE) --no-print-directory test-scale; \
 	elif [ "$${SCALE_TEST:-}" = required ]; then echo "make test: the services for the scale test could not be installed" >&2; exit 1; \
 	else echo "make test: SKIPPED the scale test: PostgreSQL, Redis and nginx could not be installed (see above)." >&2; fi
