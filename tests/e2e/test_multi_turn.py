@@ -125,6 +125,7 @@ def test_asking_for_a_person(stack):
 
 def test_spanish_and_french_get_the_advice_in_their_language(stack):
     spanish = " ".join(texts(stack.send(new_sender("es"), "mi esposo tiene fiebre y está confundido")))
-    assert "solo funciona en inglés" in spanish and "equipo de atención médica" in spanish and "911" in spanish
+    assert spanish.startswith("En una emergencia") and "911" in spanish.split(".")[0]
+    assert "equipo de atención médica" in spanish and "solo funciona en inglés" in spanish
     french = " ".join(texts(stack.send(new_sender("fr"), "bonjour, mon mari a de la fièvre depuis hier")))
     assert "seulement en anglais" in french and "équipe soignante" in french and "911" in french
