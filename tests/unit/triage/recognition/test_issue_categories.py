@@ -1,0 +1,72 @@
+"""The kinds of message the issue "Recognition that generalizes" found missed, one test each, in
+this file's own wording (none is copied from a test set or from the issue)."""
+
+import pytest
+
+from bot.triage.engine import triage
+
+
+def urgency(extractor, text):
+    extraction = extractor.extract(text)
+    return triage(extraction.reports, temperatures=extraction.readings).urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he went rigid in his chair and then his arms and legs were jerking for ages",
+        "found her slumped on the floor, eyes open, she won't answer me",
+        "her bottom lip has puffed right up since the injection",
+        "he's fighting for every breath and it sounds really noisy",
+    ],
+)
+def test_an_emergency_told_as_a_story(extractor, text):
+    assert urgency(extractor, text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she keeps asking what the date is, every five minutes",
+        "he's been chatting to people who aren't there",
+        "found she'd put the milk in the oven",
+        "dad's convinced the nurses are poisoning him",
+        "her words are coming out jumbled",
+        "his sentences trail off halfway",
+    ],
+)
+def test_behaviour_instead_of_a_symptom_word_is_urgent(extractor, text):
+    assert urgency(extractor, text) == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("pulse ox says 88", "emergency"),
+        ("heart rate 140 and he's just lying in bed", "emergency"),
+        ("bp 86 over 52", "emergency"),
+        ("temp 38,7", "urgent"),
+        ("she was 37.6 at lunch and now 38.2", "urgent"),
+        ("temp 34.9 and she feels cold", "emergency"),
+    ],
+)
+def test_numbers_read_off_home_devices(extractor, text, expected):
+    assert urgency(extractor, text) == expected
+
+
+def test_a_mild_symptom_does_not_hide_a_serious_one(extractor):
+    assert urgency(extractor, "some itchy spots on his arms and his tongue feels fat") == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id",
+    [
+        ("nothing we do brings her fever down", "fever"),
+        ("she's no better, still muddled", "confusion"),
+        ("his hands haven't stopped trembling all day", "tremor"),
+        ("he didn't know what year it was this morning", "confusion"),
+        ("the fever broke last night but now he can't get his words out", "trouble_speaking"),
+    ],
+)
+def test_assertion_errors_the_issue_found(extractor, text, symptom_id):
+    assert symptom_id in extractor.extract(text).present_ids()
