@@ -10,7 +10,7 @@ them and cites them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.triage import wording
@@ -197,6 +197,15 @@ def _triaged_symptoms(reports: Iterable[SymptomReport], knowledge: Knowledge) ->
     return triaged
 
 
+def _with_red_flag_combinations(symptoms: List[TriagedSymptom], knowledge: Knowledge) -> List[TriagedSymptom]:
+    """Symptoms that together are a red flag (a headache with a stiff neck) become red flags."""
+    present = {s.id for s in symptoms if not s.negated}
+    combined = {i for combination in knowledge.red_flag_combinations if combination <= present for i in combination}
+    return [
+        replace(s, red_flag=True, urgency="emergency") if s.id in combined and not s.negated else s for s in symptoms
+    ]
+
+
 def _list_rank(side_effect_list: SideEffectList, therapy: Optional[Therapy]) -> int:
     if therapy is not None and side_effect_list.is_about(therapy) and "any" not in side_effect_list.applies_to:
         return 0
@@ -302,7 +311,7 @@ def triage(
     """
     knowledge = knowledge or load_knowledge()
     therapy = knowledge.therapies.get(therapy_id) if therapy_id else None
-    symptoms = _triaged_symptoms(reports, knowledge)
+    symptoms = _with_red_flag_combinations(_triaged_symptoms(reports, knowledge), knowledge)
     # Red flags first, then by urgency, so that the most serious symptom leads every listing.
     symptoms.sort(key=lambda s: (s.negated, -urgency_rank(s.urgency)))
     present = [knowledge.symptoms[s.id] for s in symptoms if not s.negated]

@@ -198,6 +198,8 @@ class Knowledge:
     language: dict = field(repr=False)
     vital_signs: dict = field(repr=False, default_factory=dict)
     compositions: Tuple[dict, ...] = field(repr=False, default=())
+    # Sets of symptom ids that together are an emergency (red_flag_combinations.yml).
+    red_flag_combinations: Tuple[FrozenSet[str], ...] = ()
 
     def therapy_kind_label(self, therapy_or_kind: str) -> str:
         if therapy_or_kind in self.therapy_kinds:
@@ -350,13 +352,21 @@ def load_knowledge() -> Knowledge:
 
     compositions = tuple(_read("compositions.yml")["rules"])
     for rule in compositions:
-        _check(rule["symptom"] in symptoms, f"a compositional rule names unknown symptom {rule['symptom']}")
+        symptom = symptoms.get(rule["symptom"])
+        _check(symptom is not None, f"a compositional rule names unknown symptom {rule['symptom']}")
         _check(
             not rule["red_flag"]
-            or symptoms[rule["symptom"]].urgency == "emergency"
-            or symptoms[rule["symptom"]].red_flag_phrases,
-            f"the compositional rule for {rule['symptom']} is a red flag but the symptom has no red-flag anchor",
+            or symptom.urgency == "emergency"
+            or bool(symptom.red_flag_phrases)
+            or bool(rule.get("anchor")),
+            f"the compositional rule for {rule['symptom']} is a red flag with no clinical anchor",
         )
+    combinations = []
+    for combination in _read("red_flag_combinations.yml")["combinations"]:
+        unknown = [s for s in combination["symptoms"] if s not in symptoms]
+        _check(not unknown, f"a red-flag combination names unknown symptoms {unknown}")
+        _check(bool(combination.get("anchor")), f"the red-flag combination {combination['symptoms']} has no anchor")
+        combinations.append(frozenset(combination["symptoms"]))
 
     return Knowledge(
         sources=sources,
@@ -372,6 +382,7 @@ def load_knowledge() -> Knowledge:
         language=_read("language.yml"),
         vital_signs=vital_signs,
         compositions=compositions,
+        red_flag_combinations=tuple(combinations),
     )
 
 

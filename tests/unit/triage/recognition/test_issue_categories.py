@@ -70,3 +70,30 @@ def test_a_mild_symptom_does_not_hide_a_serious_one(extractor):
 )
 def test_assertion_errors_the_issue_found(extractor, text, symptom_id):
     assert symptom_id in extractor.extract(text).present_ids()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "raging headache and his neck's gone stiff",
+        "38.6 and she can't bend her neck",
+        "she's really muddled and says her neck is stiff",
+        "temp 38.4, his skin's cold and clammy and blotchy",
+    ],
+)
+def test_symptoms_that_together_are_a_red_flag(extractor, text):
+    assert urgency(extractor, text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("he swung for the nurse and tried to climb out the window", "emergency"),
+        ("her nose has been pouring blood for an hour", "emergency"),
+        ("his left hand has stopped working, can't grip the cup", "emergency"),
+        ("he bumped his head on the cupboard", "none"),
+        ("bit of a headache, neck's fine", "urgent"),
+    ],
+)
+def test_risk_to_self_or_others_bleeding_that_will_not_stop_and_one_sided_weakness(extractor, text, expected):
+    assert urgency(extractor, text) == expected
