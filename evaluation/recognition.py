@@ -32,6 +32,7 @@ from evaluation.blind import recorded_sets
 from evaluation.metrics import share
 from evaluation.recognition_curve import ScoredMessage, emergency_curve
 from evaluation.recognition_curve import plot as plot_curve
+from evaluation.recognition_curve import point as curve_point
 
 REPORTS = REPO_ROOT / "reports"
 BLIND_DIR = REPO_ROOT / "tests" / "data" / "blind"
@@ -103,7 +104,7 @@ def model_alone(recogniser: learned.LearnedRecogniser, extractor: SymptomExtract
             therapies=(),
             days_since_treatment=None,
             caregiver=False,
-            emergency_described=recogniser.is_emergency(probabilities, supported=bool(reported)),
+            emergency_described=recogniser.is_emergency(probabilities, learned.stratum_of(False, bool(reported))),
         )
 
     return extract
@@ -126,24 +127,25 @@ def evaluation_sets() -> Dict[str, List[dict]]:
 
 def emergency_curves(
     sets: Dict[str, List[dict]], extractor: SymptomExtractor, recogniser: learned.LearnedRecogniser
-) -> Dict[str, list]:
-    """Each set's emergency-threshold curve, the lexicon beside the model as served."""
+) -> Dict[str, tuple]:
+    """Each set's emergency-threshold curve and its served point, the lexicon beside the model."""
     curves = {}
     for name, messages in sets.items():
         scored = []
         for message in messages:
             extraction = extractor.extract(message["text"])
             probabilities = recogniser.probabilities(extractor.normalised_text(message["text"]))
-            reported = set(recogniser.reported(probabilities)) | extraction.present_ids()
             scored.append(
                 ScoredMessage(
                     emergency=bool(message["emergency"]),
                     lexicon_red_flag=triage(extraction.reports).urgency == "emergency",
-                    supported=bool(reported),
+                    stratum=learned.stratum_of(
+                        bool(extraction.present_ids()), bool(recogniser.reported(probabilities))
+                    ),
                     probability=probabilities[learned.EMERGENCY],
                 )
             )
-        curves[name] = emergency_curve(scored)
+        curves[name] = (emergency_curve(scored), curve_point(scored, recogniser.emergency_thresholds, 0.0))
     return curves
 
 
@@ -180,7 +182,9 @@ def main(argv: List[str]) -> int:
     lines = [
         "# Recognition by layer",
         "",
-        f"Emergency threshold {recogniser.emergency_threshold:.4f} (chosen on the validation split).",
+        "Emergency thresholds by stratum (chosen on the validation split): "
+        + ", ".join(f"{s} {t:.3f}" for s, t in recogniser.emergency_thresholds.items())
+        + ".",
         "",
     ]
     if rasa_peer.PEER_MODEL.exists():

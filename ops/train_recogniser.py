@@ -3,9 +3,11 @@
 
 The thresholds are chosen on the validation split (voices it did not train on), with the lexicon
 beside it, as the assistant uses them: a message is an emergency when the lexicon finds a red
-flag or the model's emergency probability reaches the threshold, and the threshold is the highest
-that still catches every emergency of the validation split. What that costs (non-emergency
-messages sent to emergency) is written to models/recogniser/validation.json and printed.
+flag or the model's emergency probability reaches the threshold of its stratum (what else found
+symptoms in it), each the highest that still catches every emergency of its stratum. What that
+costs (non-emergency messages sent to emergency) is written to models/recogniser/validation.json
+and printed. `--thresholds-only` chooses them again for the model already trained (after a change
+to the lexicon, which decides the strata), without training.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import sys
 import time
 from typing import List
+
+import spacy
 
 from bot.triage.engine import triage
 from bot.triage.knowledge import load_knowledge
@@ -27,25 +31,26 @@ def main(argv: List[str]) -> int:
     labels = learned.all_labels(knowledge.symptoms)
     training, validation = learned.load_split("training"), learned.load_split("validation")
     print(f"recogniser: {len(training)} training and {len(validation)} validation messages, {len(labels)} labels")
-    nlp = learned.train(extractor.normalised_text, labels, training)
+    if "--thresholds-only" in argv:
+        nlp = spacy.load(learned.MODEL_DIR)
+    else:
+        nlp = learned.train(extractor.normalised_text, labels, training)
 
     probabilities = [doc.cats for doc in nlp.pipe(extractor.normalised_text(m.text) for m in validation)]
     extractions = [extractor.extract(m.text) for m in validation]
     lexicon_emergency = [triage(e.reports, knowledge=knowledge).urgency == "emergency" for e in extractions]
     symptom_ids = set(knowledge.symptoms)
-    supported = [
-        bool(e.present_ids()) or any(v >= learned.DEFAULT_SYMPTOM_THRESHOLD for s, v in p.items() if s in symptom_ids)
+    strata = [
+        learned.stratum_of(
+            bool(e.present_ids()),
+            any(v >= learned.DEFAULT_SYMPTOM_THRESHOLD for s, v in p.items() if s in symptom_ids),
+        )
         for e, p in zip(extractions, probabilities)
     ]
     is_emergency = [learned.EMERGENCY in m.labels for m in validation]
-    threshold = learned.choose_emergency_threshold(
-        [p[learned.EMERGENCY] for p in probabilities], is_emergency, lexicon_emergency, supported
-    )
-    flagged = [
-        lexicon
-        or p[learned.EMERGENCY] >= (threshold if found else max(threshold, learned.UNSUPPORTED_EMERGENCY_THRESHOLD))
-        for p, lexicon, found in zip(probabilities, lexicon_emergency, supported)
-    ]
+    emergency = [p[learned.EMERGENCY] for p in probabilities]
+    thresholds = learned.choose_emergency_thresholds(emergency, is_emergency, lexicon_emergency, strata)
+    flagged = [lex or p >= thresholds[s] for p, lex, s in zip(emergency, lexicon_emergency, strata)]
     figures = {
         "validation_messages": len(validation),
         "emergencies": sum(is_emergency),
@@ -54,18 +59,18 @@ def main(argv: List[str]) -> int:
         "non_emergencies": len(validation) - sum(is_emergency),
         "non_emergencies_flagged_lexicon": sum(lex and not e for lex, e in zip(lexicon_emergency, is_emergency)),
         "non_emergencies_flagged_combined": sum(f and not e for f, e in zip(flagged, is_emergency)),
-        "emergency_threshold": threshold,
-        "training_seconds": round(time.monotonic() - started, 1),
+        "emergency_thresholds": thresholds,
+        "seconds": round(time.monotonic() - started, 1),
     }
     learned.save(
-        nlp, learned.MODEL_DIR, {"emergency": threshold, "symptom": learned.DEFAULT_SYMPTOM_THRESHOLD}, figures
+        nlp, learned.MODEL_DIR, {"emergency": thresholds, "symptom": learned.DEFAULT_SYMPTOM_THRESHOLD}, figures
     )
+    chosen = ", ".join(f"{s} {t:.3f}" for s, t in thresholds.items())
     print(
         f"recogniser: validation emergencies {figures['caught_combined']}/{figures['emergencies']} with the lexicon "
         f"beside it (lexicon alone {figures['caught_by_lexicon']}); non-emergency messages sent to emergency "
         f"{figures['non_emergencies_flagged_combined']}/{figures['non_emergencies']} "
-        f"(lexicon alone {figures['non_emergencies_flagged_lexicon']}); threshold {threshold:.4f}; "
-        f"{figures['training_seconds']} s"
+        f"(lexicon alone {figures['non_emergencies_flagged_lexicon']}); thresholds {chosen}; {figures['seconds']} s"
     )
     return 0
 

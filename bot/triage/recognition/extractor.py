@@ -30,6 +30,7 @@ from bot.triage.recognition.compositions import (
     CompositionalRules,
 )
 from bot.triage.recognition.learned import MODEL_DIR, LearnedRecogniser
+from bot.triage.recognition.learned import stratum_of as learned_stratum
 from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
 from bot.triage.recognition.readings import TemperatureReader
@@ -126,8 +127,8 @@ class SymptomExtractor:
             for m in list(found) + added
             if m.reported
         )
-        supported = any(m.reported for m in list(found) + added)
-        return added, self.learned.is_emergency(probabilities, supported) and not lexicon_emergency
+        stratum = learned_stratum(any(m.reported for m in found), any(m.reported for m in added))
+        return added, self.learned.is_emergency(probabilities, stratum) and not lexicon_emergency
 
     def is_phrased_as_question(self, text: str) -> bool:
         """A question mark, or a question word first ("what", "is", "can"...)."""

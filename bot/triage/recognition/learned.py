@@ -46,9 +46,15 @@ DEFAULT_SYMPTOM_THRESHOLD = 0.5
 # (the issue "Recognition that generalizes": at most 15% over-triage).
 DEFAULT_EMERGENCY_THRESHOLD = 0.5
 MAX_OVER_TRIAGE = 0.15
-# A message in which neither layer finds any symptom ("she's been off all evening") is sent to
-# emergency services on the model's word only at its own decision boundary; below it, it gets the
-# "unclear" advice (the care team right away, and emergency services for the red flags it names).
+# The emergency threshold depends on what else was found in the message, one threshold per stratum,
+# each chosen on validation for every emergency of its stratum: where the lexicon found symptoms
+# (none a red flag: "temp 38.9 and shivery") it has read the message, and the model's word needs
+# more weight than where only the model found symptoms. A message in which neither layer finds any
+# symptom ("she's been off all evening") is sent to emergency services on the model's word only at
+# its own decision boundary; below it, it gets the "unclear" advice (the care team right away, and
+# emergency services for the red flags it names).
+LEXICON_FOUND, MODEL_FOUND, NOTHING_FOUND = "lexicon_found", "model_found", "nothing_found"
+CHOSEN_STRATA = (LEXICON_FOUND, MODEL_FOUND)
 UNSUPPORTED_EMERGENCY_THRESHOLD = 0.5
 ARCHITECTURE = {
     "@architectures": "spacy.TextCatEnsemble.v2",
@@ -152,30 +158,43 @@ def train(
 
 
 def choose_emergency_threshold(
-    probabilities: Sequence[float],
-    is_emergency: Sequence[bool],
-    caught_by_lexicon: Sequence[bool],
-    supported: Sequence[bool] = (),
+    probabilities: Sequence[float], is_emergency: Sequence[bool], caught_by_lexicon: Sequence[bool]
 ) -> float:
-    """The threshold at which the model, beside the lexicon, catches every emergency of the
-    validation split (only those the lexicon misses decide it), unless that would send more than
-    MAX_OVER_TRIAGE of the non-emergency messages to emergency services: then the lowest threshold
-    that stays within it, and the emergencies it still misses are reported with the model.
-    `supported`: whether either layer found a symptom in the message; those that found none are
-    decided by UNSUPPORTED_EMERGENCY_THRESHOLD, not by this threshold."""
-    rows = list(zip(probabilities, is_emergency, caught_by_lexicon, supported or [True] * len(probabilities)))
-    missed = [p for p, emergency, lexicon, found in rows if emergency and not lexicon and found]
+    """The threshold at which the model, beside the lexicon, catches every emergency of these
+    validation messages (only those the lexicon misses decide it), unless that would send more than
+    MAX_OVER_TRIAGE of the non-emergency ones to emergency services: then the lowest threshold that
+    stays within it, and the emergencies it still misses are reported with the model."""
+    rows = list(zip(probabilities, is_emergency, caught_by_lexicon))
+    missed = [p for p, emergency, lexicon in rows if emergency and not lexicon]
     wanted = min([DEFAULT_EMERGENCY_THRESHOLD, *missed])
-    calm = sorted((p for p, emergency, lexicon, found in rows if not emergency and not lexicon and found), reverse=True)
-    already = sum(
-        not emergency and (lexicon or (not found and p >= UNSUPPORTED_EMERGENCY_THRESHOLD))
-        for p, emergency, lexicon, found in rows
-    )
-    allowed = max(int(MAX_OVER_TRIAGE * sum(not emergency for _, emergency, _, _ in rows)) - already, 0)
+    calm = sorted((p for p, emergency, lexicon in rows if not emergency and not lexicon), reverse=True)
+    already = sum(lexicon and not emergency for _, emergency, lexicon in rows)
+    allowed = max(int(MAX_OVER_TRIAGE * sum(not emergency for _, emergency, _ in rows)) - already, 0)
     if allowed < len(calm) and calm[allowed] >= wanted:
         # Flagging the (allowed + 1)-th most likely calm message would be one too many: stay above it.
         return min(DEFAULT_EMERGENCY_THRESHOLD, calm[allowed] + 1e-6)
     return wanted
+
+
+def choose_emergency_thresholds(
+    probabilities: Sequence[float],
+    is_emergency: Sequence[bool],
+    caught_by_lexicon: Sequence[bool],
+    strata: Sequence[str],
+) -> Dict[str, float]:
+    """One threshold per stratum (LEXICON_FOUND, MODEL_FOUND), each chosen on that stratum's
+    validation messages alone; NOTHING_FOUND is the model's own boundary."""
+    thresholds = {NOTHING_FOUND: UNSUPPORTED_EMERGENCY_THRESHOLD}
+    for stratum in CHOSEN_STRATA:
+        rows = [
+            (p, e, lex) for p, e, lex, s in zip(probabilities, is_emergency, caught_by_lexicon, strata) if s == stratum
+        ]
+        thresholds[stratum] = choose_emergency_threshold(*zip(*rows)) if rows else DEFAULT_EMERGENCY_THRESHOLD
+    return thresholds
+
+
+def stratum_of(lexicon_found: bool, model_found: bool) -> str:
+    return LEXICON_FOUND if lexicon_found else MODEL_FOUND if model_found else NOTHING_FOUND
 
 
 class LearnedRecogniser:
@@ -184,7 +203,7 @@ class LearnedRecogniser:
     def __init__(self, model_dir: Path = MODEL_DIR) -> None:
         self.nlp = spacy.load(model_dir)
         settings = json.loads((model_dir / "thresholds.json").read_text(encoding="utf-8"))
-        self.emergency_threshold: float = settings["emergency"]
+        self.emergency_thresholds: Dict[str, float] = settings["emergency"]
         self.symptom_threshold: float = settings["symptom"]
 
     def probabilities(self, normalised_text: str) -> Dict[str, float]:
@@ -205,15 +224,12 @@ class LearnedRecogniser:
             if s.startswith(DENIED_PREFIX) and p >= self.symptom_threshold
         )
 
-    def is_emergency(self, probabilities: Dict[str, float], supported: bool = True) -> bool:
-        """`supported`: a symptom was found in the message, by either layer."""
-        threshold = (
-            self.emergency_threshold if supported else max(self.emergency_threshold, UNSUPPORTED_EMERGENCY_THRESHOLD)
-        )
-        return probabilities.get(EMERGENCY, 0.0) >= threshold
+    def is_emergency(self, probabilities: Dict[str, float], stratum: str) -> bool:
+        """`stratum`: what else found symptoms in the message (LEXICON_FOUND, MODEL_FOUND, NOTHING_FOUND)."""
+        return probabilities.get(EMERGENCY, 0.0) >= self.emergency_thresholds[stratum]
 
 
-def save(nlp: spacy.Language, model_dir: Path, thresholds: Dict[str, float], figures: dict) -> None:
+def save(nlp: spacy.Language, model_dir: Path, thresholds: dict, figures: dict) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(model_dir)
     (model_dir / "thresholds.json").write_text(json.dumps(thresholds, indent=2), encoding="utf-8")

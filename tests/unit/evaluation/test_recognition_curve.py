@@ -1,13 +1,14 @@
 """The emergency threshold's curve: what each threshold catches and costs."""
 
-from evaluation.recognition_curve import ScoredMessage, emergency_curve, plot
+from bot.triage.recognition.learned import LEXICON_FOUND, MODEL_FOUND, NOTHING_FOUND
+from evaluation.recognition_curve import ScoredMessage, emergency_curve, plot, point
 
 MESSAGES = [
-    ScoredMessage(emergency=True, lexicon_red_flag=True, supported=True, probability=0.1),
-    ScoredMessage(emergency=True, lexicon_red_flag=False, supported=True, probability=0.3),
-    ScoredMessage(emergency=True, lexicon_red_flag=False, supported=False, probability=0.4),
-    ScoredMessage(emergency=False, lexicon_red_flag=False, supported=True, probability=0.2),
-    ScoredMessage(emergency=False, lexicon_red_flag=False, supported=False, probability=0.35),
+    ScoredMessage(emergency=True, lexicon_red_flag=True, stratum=LEXICON_FOUND, probability=0.1),
+    ScoredMessage(emergency=True, lexicon_red_flag=False, stratum=LEXICON_FOUND, probability=0.3),
+    ScoredMessage(emergency=True, lexicon_red_flag=False, stratum=NOTHING_FOUND, probability=0.4),
+    ScoredMessage(emergency=False, lexicon_red_flag=False, stratum=MODEL_FOUND, probability=0.2),
+    ScoredMessage(emergency=False, lexicon_red_flag=False, stratum=NOTHING_FOUND, probability=0.35),
 ]
 
 
@@ -22,5 +23,7 @@ def test_each_threshold_counts_what_it_catches_and_costs():
 
 
 def test_the_curve_is_drawn(tmp_path):
-    plot(tmp_path / "curve.png", {"validation": emergency_curve(MESSAGES)}, chosen=0.3)
+    served = point(MESSAGES, {LEXICON_FOUND: 0.3, MODEL_FOUND: 0.5, NOTHING_FOUND: 0.5}, 0.0)
+    assert served.recall == 2 / 3 and served.over_triage == 0.0
+    plot(tmp_path / "curve.png", {"validation": (emergency_curve(MESSAGES), served)})
     assert (tmp_path / "curve.png").stat().st_size > 1000

@@ -27,7 +27,8 @@ def trained(tmp_path_factory, extractor):
     labels = learned.all_labels(["confusion", "seizure"])
     nlp = learned.train(extractor.normalised_text, labels, TINY, epochs=8, log=lambda _: None)
     model_dir = tmp_path_factory.mktemp("recogniser")
-    learned.save(nlp, model_dir, {"emergency": 0.5, "symptom": 0.5}, {})
+    thresholds = {stratum: 0.5 for stratum in (learned.LEXICON_FOUND, learned.MODEL_FOUND, learned.NOTHING_FOUND)}
+    learned.save(nlp, model_dir, {"emergency": thresholds, "symptom": 0.5}, {})
     return LearnedRecogniser(model_dir)
 
 
@@ -109,14 +110,22 @@ def test_the_served_recogniser_needs_its_learned_layer_unless_switched_off(monke
         extractor_module.shared_extractor.cache_clear()
 
 
-def test_a_message_with_no_symptom_found_needs_the_models_own_boundary_to_be_an_emergency():
-    probabilities = [0.3, 0.3, 0.9] + [0.1] * 20
-    is_emergency = [True, False, True] + [False] * 20
-    supported = [True, False, False] + [True] * 20
-    threshold = learned.choose_emergency_threshold(probabilities, is_emergency, [False] * 23, supported)
-    assert threshold == 0.3  # the supported emergency decides it; the unsupported 0.3 non-emergency does not
+def test_each_stratum_gets_its_own_threshold_and_nothing_found_needs_the_models_own_boundary():
+    probabilities = [0.4, 0.3, 0.1, 0.9, 0.3] + [0.05] * 20
+    is_emergency = [True, False, True, True, False] + [False] * 20
+    strata = (
+        [learned.LEXICON_FOUND, learned.LEXICON_FOUND, learned.MODEL_FOUND, learned.NOTHING_FOUND]
+        + [learned.NOTHING_FOUND]
+        + [learned.LEXICON_FOUND] * 10
+        + [learned.MODEL_FOUND] * 10
+    )
+    thresholds = learned.choose_emergency_thresholds(probabilities, is_emergency, [False] * 25, strata)
+    # Where the lexicon read the message, its own emergency decides (0.4), not the model-only one (0.1).
+    assert thresholds[learned.LEXICON_FOUND] == 0.4
+    assert thresholds[learned.MODEL_FOUND] == 0.1
+    assert thresholds[learned.NOTHING_FOUND] == learned.UNSUPPORTED_EMERGENCY_THRESHOLD
     recogniser = object.__new__(learned.LearnedRecogniser)
-    recogniser.emergency_threshold = threshold
-    assert recogniser.is_emergency({learned.EMERGENCY: 0.3}, supported=True)
-    assert not recogniser.is_emergency({learned.EMERGENCY: 0.3}, supported=False)
-    assert recogniser.is_emergency({learned.EMERGENCY: 0.9}, supported=False)
+    recogniser.emergency_thresholds = thresholds
+    assert not recogniser.is_emergency({learned.EMERGENCY: 0.3}, learned.LEXICON_FOUND)
+    assert recogniser.is_emergency({learned.EMERGENCY: 0.3}, learned.MODEL_FOUND)
+    assert not recogniser.is_emergency({learned.EMERGENCY: 0.3}, learned.NOTHING_FOUND)
