@@ -97,3 +97,11 @@ def test_symptoms_that_together_are_a_red_flag(extractor, text):
 )
 def test_risk_to_self_or_others_bleeding_that_will_not_stop_and_one_sided_weakness(extractor, text, expected):
     assert urgency(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hives came up after the jab and now I can't catch my breath", "covered in hives and feeling faint and dizzy"],
+)
+def test_hives_with_breathing_trouble_or_faintness_is_an_emergency(extractor, text):
+    assert urgency(extractor, text) == "emergency"
