@@ -51,6 +51,8 @@ class ActionTriageSymptoms(Action):
             parts.append(wording.together_with_earlier(earlier, overall.advice))
         if message.guidance_text:
             parts.append(message.guidance_text)
+        if overall.urgency == "emergency":
+            parts.append(wording.COME_BACK_WHEN_SAFE)
         payload = {"triage": {**overall.as_dict(), "caregiver": conversation.reported.caregiver}}
         dispatcher.utter_message(text="\n\n".join(parts) or None, json_message=payload)
         events = [

@@ -108,6 +108,10 @@ def not_listed_for_therapy(labels: Sequence[str], therapy_label: str) -> str:
     )
 
 
+# The last line of an emergency turn, which asks nothing (the treatment questions wait).
+COME_BACK_WHEN_SAFE = "When everyone is safe, you can come back here and tell me more."
+
+
 def together_with_earlier(earlier_labels: Sequence[str], advice: str) -> str:
     """A message less urgent than the conversation it belongs to: the conversation's advice."""
     earlier = ", ".join(earlier_labels) or "the same symptom, again"

@@ -22,6 +22,7 @@ from tests.support.replies import (
     asks_a_question,
     names_care_team,
     present_ids,
+    reply_complete,
     response_texts,
     responses_sent,
     texts,
@@ -85,7 +86,7 @@ class Chat:
 
     def report(self, message: str) -> List[dict]:
         """A symptom report: wait for the whole reply (advice, documents, question)."""
-        return self.say(message, until=asks_a_question)
+        return self.say(message, until=reply_complete)
 
 
 @pytest.fixture(params=CHANNELS)
@@ -139,7 +140,7 @@ def test_over_long_message_with_a_red_flag_gets_emergency_advice(chat, where):
 def test_injected_intent_with_entities_is_read_as_a_seizure(chat):
     raw: List[dict] = []
     if chat.socket is not None:
-        raw = chat.socket.say('/report_symptom{"symptom":"seizure"}', until=asks_a_question)
+        raw = chat.socket.say('/report_symptom{"symptom":"seizure"}', until=reply_complete)
         messages = plain_messages(raw)
     else:
         messages = chat.report('/report_symptom{"symptom":"seizure"}')
@@ -330,7 +331,7 @@ def _assert_not_text_answer(messages: List[dict]) -> None:
 def test_socket_message_without_a_session_id_is_answered(socket_chat):
     chat = socket_chat()
     chat.emit({"message": "my husband had a seizure"})
-    messages = plain_messages(chat.collect(until=asks_a_question))
+    messages = plain_messages(chat.collect(until=reply_complete))
     assert advice_urgency(messages) == "emergency", texts(messages)
 
 

@@ -17,7 +17,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.browser import SCREENSHOTS, WIDGET_PAGE_PATH
-from tests.support.replies import advice_by_text, question_asked, response_texts
+from tests.support.replies import advice_by_text, ends_an_emergency_turn, question_asked, response_texts
 from tests.support.socketio_chat import plain
 
 EMERGENCY_CLASS = "triage-emergency"
@@ -91,6 +91,11 @@ def asks_a_question(replies: List[Dict]) -> bool:
     return any(question_asked(r["text"]) for r in replies)
 
 
+def reply_complete(replies: List[Dict]) -> bool:
+    """... or, for an emergency, which asks nothing, its closing line."""
+    return asks_a_question(replies) or any(ends_an_emergency_turn(r["text"]) for r in replies)
+
+
 def browser_errors(driver) -> List[str]:
     """The browser's error messages since the last call (reading the log empties it), without those for
     the web fonts the widget asks for, which
@@ -118,7 +123,7 @@ def screenshot(driver, name: str, element=None) -> None:
 def test_widget_highlights_emergency_advice_with_a_clickable_911(stack, browser):
     open_widget(browser, stack.url)
 
-    replies = say(browser, "my husband had a seizure", until=asks_a_question)
+    replies = say(browser, "my husband had a seizure", until=reply_complete)
     assert replies, "no reply shown"
     first = replies[0]
     assert "emergency services" in first["text"] and "911" in first["text"], (
@@ -179,7 +184,7 @@ def test_widget_shows_html_in_messages_as_text(stack, browser):
     open_widget(browser, stack.url)
     for name, text in INJECTIONS:
         # Both are read as symptom reports (the first names dizziness), answered in full.
-        replies = say(browser, text, until=asks_a_question)
+        replies = say(browser, text, until=reply_complete)
         shown = [m for m in widget_messages(browser) if m["sender"] == "user" and m["text"] == text]
         assert shown, f"{text!r} is not shown literally: {widget_messages(browser)}"
         assert replies, f"no reply to {text!r}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, Iterable, List, Optional
 
+from bot.triage import wording
 from evaluation.domain_text import load_domain
 from tests.support.stack import new_sender
 
@@ -88,6 +89,17 @@ def question_asked(text: str) -> Optional[str]:
 def asks_a_question(messages: Iterable[dict]) -> bool:
     """A symptom report's reply is complete: it ends with one of the questions."""
     return any(question_asked(t) for t in texts(messages))
+
+
+def ends_an_emergency_turn(text: str) -> bool:
+    """An emergency turn asks nothing: it ends by saying they can come back when safe."""
+    return " ".join(text.split()).endswith(wording.COME_BACK_WHEN_SAFE)
+
+
+def reply_complete(messages: Iterable[dict]) -> bool:
+    """A symptom report's reply is complete: a question, or the end of an emergency turn."""
+    sent = texts(messages)
+    return any(question_asked(t) or ends_an_emergency_turn(t) for t in sent)
 
 
 def responses_sent(messages: Iterable[dict]) -> List[str]:

@@ -254,3 +254,26 @@ def test_a_skipped_treatment_question_is_not_a_therapy(extractor):
     messages, events = run(ActionTriageSymptoms(), tracker)
     assert messages[0]["custom"]["triage"]["therapy"] is None
     assert "therapy" not in slot_events(events)
+
+
+def test_in_an_emergency_the_treatment_questions_are_not_asked(extractor):
+    from actions.treatment_form import ValidateTreatmentForm
+
+    def required(urgency):
+        tracker = tracker_for(
+            "my husband had a seizure", "report_symptom", extractor, {"conversation_urgency": urgency}
+        )
+        slots = ["therapy", "treatment_timing"]
+        return asyncio.run(ValidateTreatmentForm().required_slots(slots, CollectingDispatcher(), tracker, {}))
+
+    assert required("emergency") == []
+    assert required("urgent") == ["therapy", "treatment_timing"]
+
+
+def test_an_emergency_turn_ends_by_saying_they_can_come_back_when_safe(extractor):
+    from bot.triage import wording
+
+    messages, _ = run(ActionTriageSymptoms(), tracker_for("my husband had a seizure", "report_symptom", extractor))
+    text = " ".join(m.get("text") or "" for m in messages)
+    assert text.endswith(wording.COME_BACK_WHEN_SAFE)
+    assert "?" not in text
