@@ -78,14 +78,7 @@ def score(messages: Sequence[dict], read: AssertionReader) -> AssertionFigures:
     return figures
 
 
-def corpus_split(name: str) -> List[dict]:
-    voices = yaml.safe_load(learned.SPLITS.read_text(encoding="utf-8"))[name]
-    return [
-        message
-        for voice in voices
-        for part in sorted((learned.CORPUS_DIR / voice).glob("part_*.yml"))
-        for message in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]
-    ]
+corpus_split = learned.split_messages
 
 
 def assertion_sets() -> Dict[str, List[dict]]:

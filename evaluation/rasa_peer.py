@@ -108,17 +108,6 @@ class PeerExample:
 # ---------------------------------------------------------------- training data
 
 
-def corpus_messages(split: str = "training") -> List[dict]:
-    """The corpus's messages of one split (data/recognition/splits.yml), as written."""
-    voices = yaml.safe_load(learned.SPLITS.read_text(encoding="utf-8"))[split]
-    return [
-        message
-        for voice in voices
-        for part in sorted((learned.CORPUS_DIR / voice).glob("part_*.yml"))
-        for message in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]
-    ]
-
-
 def intent_of(message: dict) -> str:
     if message.get("emergency"):
         return EMERGENCY_INTENT
@@ -277,7 +266,7 @@ def build(out_dir: Path = PEER_DIR, log: Callable[[str], None] = print) -> Count
 
     knowledge = load_knowledge()
     extractor = SymptomExtractor(knowledge)
-    examples, counts = examples_from(corpus_messages("training"), extractor.extract, whitespace_token_spans())
+    examples, counts = examples_from(learned.split_messages("training"), extractor.extract, whitespace_token_spans())
     tables = lookup_tables(knowledge)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "nlu.yml").write_text(nlu_yaml(examples, tables), encoding="utf-8")

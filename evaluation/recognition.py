@@ -111,14 +111,7 @@ def model_alone(recogniser: learned.LearnedRecogniser, extractor: SymptomExtract
 
 
 def evaluation_sets() -> Dict[str, List[dict]]:
-    sets = {
-        "validation split": [
-            m
-            for v in yaml.safe_load(learned.SPLITS.read_text())["validation"]
-            for part in sorted((learned.CORPUS_DIR / v).glob("part_*.yml"))
-            for m in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]
-        ]
-    }
+    sets = {"validation split": learned.split_messages("validation")}
     # Only sets whose first-seen score is recorded: a fresh set's figures wait for evaluation.blind --record.
     for path in recorded_sets():
         sets[f"blind {path.stem} (regression)"] = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]

@@ -106,6 +106,17 @@ def load_voice(folder: Path) -> List[LabelledMessage]:
     return messages
 
 
+def split_messages(name: str) -> List[dict]:
+    """The corpus messages of one split, as written: text, symptoms with their assertions, emergency."""
+    voices = yaml.safe_load(SPLITS.read_text(encoding="utf-8"))[name]
+    return [
+        message
+        for voice in voices
+        for part in sorted((CORPUS_DIR / voice).glob("part_*.yml"))
+        for message in yaml.safe_load(part.read_text(encoding="utf-8"))["messages"]
+    ]
+
+
 def load_split(name: str) -> List[LabelledMessage]:
     """The corpus messages of one split ("training" or "validation"), by voice."""
     voices = yaml.safe_load(SPLITS.read_text(encoding="utf-8"))[name]
