@@ -158,9 +158,10 @@ compare-assertion: $(CONTEXT_VENV)/.installed  ## Assertion: the clause rules ag
 	nice -n 10 $(CONTEXT_VENV)/bin/python -m evaluation.assertion_context $(foreach stem,$(SKIP_BLIND),--skip-blind $(stem))
 
 # The held-out NLU set and the vignettes through both pipelines: reports/eval.md and plots.
-eval: models $(RECOGNISER) $(PEER_MODEL)  ## Quality report: held-out sets and vignettes, project vs baseline
+eval: models $(RECOGNISER) $(PEER_MODEL)  ## Quality report: held-out sets, vignettes, recognition by layer, assertion
 	$(PY) -m evaluation.quality $(MODEL) $(BASELINE_MODEL)
 	$(PY) -m evaluation.recognition
+	$(PY) -m evaluation.assertion
 
 # Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
 # reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
