@@ -33,7 +33,9 @@ class ActionAskFollowUp(Action):
             bool(tracker.get_slot("caregiver_checks_offered")),
             asked,
         )
-        events = [SlotSet(STATE_SLOT, conversation.state.as_slot()), SlotSet("follow_up", question.kind)]
+        events = [SlotSet(STATE_SLOT, conversation.state.as_slot()), SlotSet("follow_up", question and question.kind)]
+        if question is None:
+            return events
         if question.kind == CAREGIVER_CHECKS:
             dispatcher.utter_message(response="utter_offer_caregiver_checks")
             events.append(SlotSet("caregiver_checks_offered", True))

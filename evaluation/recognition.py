@@ -127,7 +127,9 @@ def emergency_curves(
         scored = []
         for message in messages:
             extraction = extractor.extract(message["text"])
-            probabilities = recogniser.probabilities(extractor.normalised_text(message["text"]))
+            served_input = extractor.learned_input(message["text"])
+            probabilities = recogniser.probabilities(served_input) if served_input is not None else {}
+            probabilities.setdefault(learned.EMERGENCY, 0.0)
             scored.append(
                 ScoredMessage(
                     emergency=bool(message["emergency"]),

@@ -36,7 +36,12 @@ def main(argv: List[str]) -> int:
     else:
         nlp = learned.train(extractor.normalised_text, labels, training)
 
-    probabilities = [doc.cats for doc in nlp.pipe(extractor.normalised_text(m.text) for m in validation)]
+    # As served: the model reads the message without the words the rules read as denied or asked
+    # about, and does not read messages too short for it (their probabilities are nothing).
+    inputs = [extractor.learned_input(m.text) for m in validation]
+    read = iter(nlp.pipe(text for text in inputs if text is not None))
+    nothing = {label: 0.0 for label in labels}
+    probabilities = [next(read).cats if text is not None else nothing for text in inputs]
     extractions = [extractor.extract(m.text) for m in validation]
     lexicon_emergency = [triage(e.reports, knowledge=knowledge).urgency == "emergency" for e in extractions]
     symptom_ids = set(knowledge.symptoms)

@@ -83,7 +83,10 @@ def next_follow_up(
     checks_offered: bool,
     already_asked: Iterable[str],
     knowledge: Optional[Knowledge] = None,
-) -> FollowUpQuestion:
+) -> Optional[FollowUpQuestion]:
+    """The one question after the advice; none in an emergency, when the one thing to do is call."""
+    if result.urgency == "emergency":
+        return None
     if caregiver_checks_due(result, caregiver, checks_offered):
         return FollowUpQuestion(CAREGIVER_CHECKS)
     related = related_symptoms(result, already_asked, knowledge)

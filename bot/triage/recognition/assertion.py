@@ -41,8 +41,6 @@ class ClauseAssertion:
         self.resolution_cues = tokens.norm_sequences(resolved["after"])
         self.resolution_window = resolved["window"]
         self.resolution_negated_by = set(resolved["negated_by"])
-        self.ended_denials = tokens.norm_sequences(resolved["ended_denials"])
-        self.ended_after = tokens.norm_sequences(resolved["ended_after"])
         self.sentence_end = set(resolved["sentence_end"])
 
     def assertion(self, doc: Doc, norms: Sequence[str], span: Span, next_mention_start: int) -> str:
@@ -52,15 +50,9 @@ class ClauseAssertion:
             return HYPOTHETICAL
         resolved = self.is_resolved(doc, norms, span, next_mention_start)
         if self.is_negated(doc, norms, span):
-            return RESOLVED if resolved or self._ended_denial(doc, norms, span) else NEGATED
+            # "not vomiting anymore", "no longer feverish": what matters now is that it is denied.
+            return RESOLVED if resolved else NEGATED
         return RESOLVED if resolved else PRESENT
-
-    def _ended_denial(self, doc: Doc, norms: Sequence[str], span: Span) -> bool:
-        begin = max(self.clause_start(doc, norms, span.start), span.start - self.window)
-        end = min(self.clause_end(doc, norms, span.end), span.end + self.window)
-        return any(sequence_at(norms, i, self.ended_denials) for i in range(begin, span.start)) or any(
-            sequence_at(norms, i, self.ended_after) for i in range(span.end, end)
-        )
 
     def sentence_bounds(self, doc: Doc, start: int, end: int) -> Tuple[int, int]:
         begin = start
@@ -141,8 +133,8 @@ class ClauseAssertion:
 
     def is_negated(self, doc: Doc, norms: Sequence[str], span: Span) -> bool:
         end = min(self.clause_end(doc, norms, span.end), span.end + self.window)
-        if any(sequence_at(norms, i, self.pseudo_after) for i in range(span.end, end)):
-            return False
+        # "never had a headache like this" reports one; "no fits or anything like that" denies.
+        never_like_this = any(sequence_at(norms, i, self.pseudo_after) for i in range(span.end, end))
         begin = max(self.clause_start(doc, norms, span.start), span.start - self.window)
         index = begin
         while index < span.start:
@@ -154,7 +146,7 @@ class ClauseAssertion:
             if cue:
                 follower = norms[index + cue] if index + cue < len(norms) else ""
                 interjection = norms[index] == "no" and follower in self.interjection_followers
-                if not interjection:
+                if not interjection and not (norms[index] == "never" and never_like_this):
                     return True
                 index += cue
                 continue

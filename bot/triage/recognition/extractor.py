@@ -19,7 +19,7 @@ import spacy
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from bot.triage.engine import NEGATED, PRESENT
+from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
 from bot.triage.recognition.compositions import (
@@ -40,6 +40,7 @@ from bot.triage.recognition.treatment import TreatmentReader
 from bot.triage.recognition.vitals import VitalSignsReader
 
 LEARNED_RECOGNISER_VARIABLE = "LEARNED_RECOGNISER"
+MIN_LEARNED_WORDS = 4
 
 
 class SymptomExtractor:
@@ -92,8 +93,8 @@ class SymptomExtractor:
         )
         therapies = self.treatment.therapies(doc)
         emergency_described = False
-        if self.learned is not None:
-            learned_mentions, emergency_described = self._learned(norms, mentions)
+        if self.learned is not None and self.learned_reads(doc):
+            learned_mentions, emergency_described = self._learned(self.learned_text(doc, mentions), mentions)
             mentions += learned_mentions
         return Extraction(
             emergency_described=emergency_described,
@@ -104,12 +105,34 @@ class SymptomExtractor:
             caregiver=bool(self.caregiver_matcher(doc)),
         )
 
-    def _learned(self, norms: Sequence[str], found: Sequence[Mention]) -> Tuple[List[Mention], bool]:
+    @staticmethod
+    def learned_reads(doc: Doc) -> bool:
+        """The learned layer reads messages of MIN_LEARNED_WORDS words or more: it learned from
+        reports, and reads noise in an answer such as "6 days ago" or "hi there"."""
+        return sum(t.is_alpha for t in doc) >= MIN_LEARNED_WORDS
+
+    @staticmethod
+    def learned_text(doc: Doc, mentions: Sequence[Mention]) -> str:
+        """The message as the learned layer reads it: NORM, without the words the rules read as
+        denied or asked about ("I haven't passed out but..."), whose reading the model would not
+        respect."""
+        hidden = [(m.start, m.end) for m in mentions if m.assertion in (NEGATED, HYPOTHETICAL) and m.text]
+        return " ".join(t.norm_ for t in doc if not any(start <= t.idx < end for start, end in hidden))
+
+    def learned_input(self, text: str) -> Optional[str]:
+        """What the learned layer reads of `text` as served, or None when it reads nothing."""
+        doc = self.make_doc(text)
+        if not self.learned_reads(doc):
+            return None
+        norms = [t.norm_ for t in doc]
+        return self.learned_text(doc, self._symptom_mentions(doc, norms))
+
+    def _learned(self, learned_text: str, found: Sequence[Mention]) -> Tuple[List[Mention], bool]:
         """What the learned recogniser adds, recall first: the symptoms it reads that the lexicon did
         not find at all, the denials it reads for symptoms neither found otherwise ("breathing's
         fine"), and whether it reads an emergency where the lexicon found no red flag. What the
         lexicon found keeps the lexicon's reading (present, denied, asked about, resolved)."""
-        probabilities = self.learned.probabilities(" ".join(norms))
+        probabilities = self.learned.probabilities(learned_text)
         mentioned = {m.symptom_id for m in found}
         reported = [s for s in self.learned.reported(probabilities) if s in self.knowledge.symptoms]
         added = [

@@ -41,10 +41,14 @@ BATCH_SIZE = 32
 DROPOUT = 0.2
 # Symptom labels: reported at or above this probability.
 DEFAULT_SYMPTOM_THRESHOLD = 0.5
-# The emergency threshold is chosen on validation, never above this, and never so low that more
-# than this share of the non-emergency validation messages would be sent to emergency services
-# (the issue "Recognition that generalizes": at most 15% over-triage).
+# Each emergency threshold is chosen on validation: the highest that catches every emergency of
+# its stratum, never above MAX_EMERGENCY_THRESHOLD (where the rules have read the message the
+# model's word may need more than its own boundary, but it must still be able to escalate), and
+# never so low that more than MAX_OVER_TRIAGE of the stratum's non-emergency messages would be sent
+# to emergency services (the issue "Recognition that generalizes": at most 15% over-triage).
+# DEFAULT_EMERGENCY_THRESHOLD, the model's own boundary, serves a stratum with no validation message.
 DEFAULT_EMERGENCY_THRESHOLD = 0.5
+MAX_EMERGENCY_THRESHOLD = 0.9
 MAX_OVER_TRIAGE = 0.15
 # The emergency threshold depends on what else was found in the message, one threshold per stratum,
 # each chosen on validation for every emergency of its stratum: where the lexicon found symptoms
@@ -177,13 +181,13 @@ def choose_emergency_threshold(
     stays within it, and the emergencies it still misses are reported with the model."""
     rows = list(zip(probabilities, is_emergency, caught_by_lexicon))
     missed = [p for p, emergency, lexicon in rows if emergency and not lexicon]
-    wanted = min([DEFAULT_EMERGENCY_THRESHOLD, *missed])
+    wanted = min([MAX_EMERGENCY_THRESHOLD, *missed])
     calm = sorted((p for p, emergency, lexicon in rows if not emergency and not lexicon), reverse=True)
     already = sum(lexicon and not emergency for _, emergency, lexicon in rows)
     allowed = max(int(MAX_OVER_TRIAGE * sum(not emergency for _, emergency, _ in rows)) - already, 0)
     if allowed < len(calm) and calm[allowed] >= wanted:
         # Flagging the (allowed + 1)-th most likely calm message would be one too many: stay above it.
-        return min(DEFAULT_EMERGENCY_THRESHOLD, calm[allowed] + 1e-6)
+        return min(MAX_EMERGENCY_THRESHOLD, calm[allowed] + 1e-6)
     return wanted
 
 

@@ -81,7 +81,7 @@ def test_the_threshold_catches_every_emergency_the_lexicon_misses():
     is_emergency = [True, True, True] + [False] * 20
     lexicon = [False, False, True] + [False] * 20
     assert learned.choose_emergency_threshold(probabilities, is_emergency, lexicon) == 0.2
-    assert learned.choose_emergency_threshold([0.9], [True], [False]) == learned.DEFAULT_EMERGENCY_THRESHOLD
+    assert learned.choose_emergency_threshold([0.95], [True], [False]) == learned.MAX_EMERGENCY_THRESHOLD
 
 
 def test_the_threshold_never_sends_more_than_the_allowed_share_of_calm_messages_to_emergency():
