@@ -83,6 +83,23 @@ def form_rules() -> str:
                 ],
             )
         )
+        if form == "treatment_form":
+            # In an emergency the form asks nothing more (actions/treatment_form.py) and ends.
+            rules.append(
+                _rule(
+                    f"an emergency reported during {described} ends them, asking nothing",
+                    form,
+                    [
+                        "intent: report_symptom",
+                        "action: utter_symptom_advice",
+                        "action: action_triage_symptoms",
+                        f"action: {form}",
+                        "active_loop: null",
+                        "action: action_ask_follow_up",
+                        "slot_was_set:\n    - follow_up: null",
+                    ],
+                )
+            )
         for intent, actions in ANSWERED_THEN_ASKED_AGAIN:
             rules.append(
                 _rule(

@@ -350,7 +350,12 @@ def _run_conversation(send, vignette: dict, advice_texts: dict) -> ConversationO
     if ranks != sorted(ranks):
         problems.append(f"the urgency went down: {urgencies}")
     final = urgencies[-1] if urgencies else "none"
-    if final != vignette["urgency"]:
+    # Over-triage by the learned layer (an emergency it read, "emergency_described") is the cost
+    # its recall-first threshold states (docs/performance.md), as for the single messages; any
+    # other difference, and any under-triage, fails.
+    read_by_model = final == "emergency" and bool((payload or {}).get("emergency_described"))
+    over_triaged_by_model = read_by_model and urgency_rank(final) > urgency_rank(vignette["urgency"])
+    if final != vignette["urgency"] and not over_triaged_by_model:
         problems.append(f"ended {final}, expected {vignette['urgency']}")
     missing = [s for s in vignette.get("present") or [] if s not in present_ids(payload)]
     missing += [f"not {s}" for s in vignette.get("negated") or [] if s not in negated_ids(payload)]
