@@ -202,9 +202,7 @@ def main(argv: List[str]) -> int:
         median, p95 = recognition_cost(validation, layers[layer])
         lines.append(f"- {layer}: {median:.1f} / {p95:.1f}")
     REPORTS.mkdir(exist_ok=True)
-    plot_curve(
-        REPORTS / "recognition_pr.png", emergency_curves(sets, lexicon, recogniser), recogniser.emergency_threshold
-    )
+    plot_curve(REPORTS / "recognition_pr.png", emergency_curves(sets, lexicon, recogniser))
     lines += ["", "The emergency threshold's precision/recall curve per set: recognition_pr.png."]
     (REPORTS / "recognition.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
