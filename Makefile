@@ -83,8 +83,11 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 # the lexicon: the NLU component loads models/recogniser (docs/performance.md, "Recognition by
 # layer"). Its thresholds are chosen with the lexicon beside it, so the lexicon is an input too.
 RECOGNISER := models/recogniser/thresholds.json
+# The knowledge the lexicon recognises with (the guidance files, quotes and advice, are not read).
+RECOGNITION_KNOWLEDGE := $(addprefix bot/triage/knowledge/,symptoms.yml language.yml compositions.yml \
+  vital_signs.yml red_flag_combinations.yml)
 RECOGNISER_INPUTS := data/recognition/labels.yml data/recognition/splits.yml \
-  $(shell find data/recognition/corpus -name '*.yml' 2>/dev/null) $(wildcard bot/triage/knowledge/*.yml) \
+  $(shell find data/recognition/corpus -name '*.yml' 2>/dev/null) $(RECOGNITION_KNOWLEDGE) \
   $(wildcard bot/triage/recognition/*.py) ops/train_recogniser.py
 $(RECOGNISER): $(VENV)/.installed $(RECOGNISER_INPUTS)
 	$(PY) -m ops.train_recogniser
