@@ -17,9 +17,19 @@ from bot.triage import wording
 from bot.triage.knowledge import URGENCY_LEVELS, Knowledge, SideEffectList, Source, Symptom, Therapy, load_knowledge
 
 UNCLEAR = "unclear"
+# Thoughts of suicide or self-harm: an emergency whose advice is the crisis line's, not a side
+# effect's (the advice's key in wording.URGENCY_ADVICE and the `urgency` slot's value for it).
+CRISIS = "crisis"
+CRISIS_GROUP = "safety"
 MAX_LISTS_QUOTED = 3
 # A CRS symptom (such as a fever) together with a nervous-system one is urgent at least.
 COMBINATIONS_AT_LEAST_URGENT = frozenset({"crs", "icans"})
+# After these treatments the documents ask for any side effect to be reported right away ("it's very
+# important to report any side effects to your health care team right away", acs-car-t-side-effects;
+# "the sooner you tell them of any problems...", ccs-myeloma-immunotherapy): a symptom that is
+# routine elsewhere gets the right-away advice, and so does any symptom when the treatment is not
+# known, since these are the treatments the assistant is for.
+REPORT_RIGHT_AWAY_KINDS = frozenset({"car_t", "bispecific_antibody"})
 # Lists about the treatments this assistant is for come first when the treatment is not known.
 PRIORITY_THERAPY_TARGETS = ("car_t", "bispecific_antibody", "blinatumomab", "teclistamab", "elranatamab")
 
@@ -72,8 +82,12 @@ class TriagedSymptom:
 
 @dataclass(frozen=True)
 class GuidanceLine:
+    """One line of what the documents say. `entry`: the knowledge entry it quotes (a list id or a
+    guidance id), so that a reviewer or a test can check it applies to the treatment named."""
+
     text: str
     source: str
+    entry: str = ""
 
     def as_dict(self) -> dict:
         return {"text": self.text, "source": self.source}
@@ -91,6 +105,7 @@ class TriageResult:
     temperatures: Tuple[str, ...] = ()
     citations: Dict[str, str] = field(default_factory=dict)
     emergency_described: bool = False
+    crisis: bool = False  # thoughts of suicide or self-harm: the crisis advice, no side-effect quotes
 
     @property
     def present(self) -> Tuple[TriagedSymptom, ...]:
@@ -133,6 +148,7 @@ class TriageResult:
             "days_since_treatment": self.days_since_treatment,
             "temperatures": list(self.temperatures),
             "emergency_described": self.emergency_described,
+            "crisis": self.crisis,
         }
 
 
@@ -227,9 +243,12 @@ def _listing_lines(present: Sequence[Symptom], therapy: Optional[Therapy], knowl
 
     entries = sorted(matched.values(), key=lambda e: knowledge.sources[e[0].source].last_revised or "", reverse=True)
     entries.sort(key=lambda e: (_list_rank(e[0], therapy), -len(e[1])))
-    if therapy is not None and any(_list_rank(e[0], therapy) == 0 for e in entries):
-        # The treatment's own lists name the symptoms: lists about other treatments would confuse.
-        entries = [e for e in entries if _list_rank(e[0], therapy) == 0]
+    if therapy is not None:
+        # Only what the documents say about the treatment named: its own lists, else the lists about
+        # immunotherapy in general. Another treatment's list would be read as being about theirs.
+        entries = [e for e in entries if e[0].is_about(therapy)]
+        if any(_list_rank(e[0], therapy) == 0 for e in entries):
+            entries = [e for e in entries if _list_rank(e[0], therapy) == 0]
     chosen, seen_kinds = [], set()
     for side_effect_list, symptoms, quotes in entries:
         # The same list in two documents (CAR-T CRS in two ACS pages) is quoted once, the newest.
@@ -242,9 +261,10 @@ def _listing_lines(present: Sequence[Symptom], therapy: Optional[Therapy], knowl
     for side_effect_list, symptoms, quotes in chosen[:MAX_LISTS_QUOTED]:
         labels = [s.label for s in symptoms]
         text = wording.listed_among(labels, side_effect_list.described_as, quotes)
-        lines.append(GuidanceLine(text=text, source=side_effect_list.source))
+        lines.append(GuidanceLine(text=text, source=side_effect_list.source, entry=side_effect_list.id))
         lines.extend(
-            GuidanceLine(text=wording.quoted(q), source=side_effect_list.source) for q in side_effect_list.guidance
+            GuidanceLine(text=wording.quoted(q), source=side_effect_list.source, entry=side_effect_list.id)
+            for q in side_effect_list.guidance
         )
     return lines
 
@@ -268,7 +288,7 @@ def _silence_lines(present: Sequence[Symptom], therapy: Optional[Therapy], knowl
         for side_effect_list in missing:
             source = knowledge.sources[side_effect_list.source]
             text = wording.list_missing_from_copy(source.publisher, therapy.label, side_effect_list.quote)
-            lines.append(GuidanceLine(text=text, source=side_effect_list.source))
+            lines.append(GuidanceLine(text=text, source=side_effect_list.source, entry=side_effect_list.id))
         if not_for_therapy and not missing:
             lines.append(GuidanceLine(text=wording.not_listed_for_therapy(not_for_therapy, therapy.label), source=""))
     return lines
@@ -278,19 +298,21 @@ def _general_guidance(
     present: Sequence[Symptom], therapy: Optional[Therapy], knowledge: Knowledge
 ) -> List[GuidanceLine]:
     groups = {g for s in present for g in s.groups}
-    targets = {"any"} if therapy is None else {therapy.id, therapy.kind}
+    named = set() if therapy is None else {therapy.id, therapy.kind}
     lines = []
     report_advice = [
-        g for g in knowledge.guidance if g.id.startswith("report_right_away") and targets & set(g.applies_to)
+        g for g in knowledge.guidance if g.id.startswith("report_right_away") and named & set(g.applies_to)
     ]
     if not report_advice:
         report_advice = [g for g in knowledge.guidance if g.id == "tell_team_immunotherapy"]
-    lines.extend(GuidanceLine(text=wording.quoted(g.quote), source=g.source) for g in report_advice[:1])
+    lines.extend(GuidanceLine(text=wording.quoted(g.quote), source=g.source, entry=g.id) for g in report_advice[:1])
+    # With no treatment named, advice about a class of treatment is said (its context names the class);
+    # advice about one product only when that product is named.
+    about = (named or set(knowledge.therapy_kinds)) | {"any"}
     for g in knowledge.guidance:
-        applies = therapy is None or targets & set(g.applies_to)
-        if g.when_group and g.when_group in groups and applies:
+        if g.when_group and g.when_group in groups and about & set(g.applies_to):
             prefix = f"{g.context} " if g.context else ""
-            lines.append(GuidanceLine(text=prefix + wording.quoted(g.quote), source=g.source))
+            lines.append(GuidanceLine(text=prefix + wording.quoted(g.quote), source=g.source, entry=g.id))
     return lines
 
 
@@ -324,12 +346,18 @@ def triage(
         present_groups = {g for s in symptoms if not s.negated for g in s.groups}
         if COMBINATIONS_AT_LEAST_URGENT <= present_groups:
             urgency = highest_urgency([urgency, "urgent"])
+        if urgency == "routine" and (therapy is None or therapy.kind in REPORT_RIGHT_AWAY_KINDS):
+            urgency = "urgent"
         advice = wording.URGENCY_ADVICE[urgency]
     if emergency_described:
         urgency, advice = "emergency", wording.URGENCY_ADVICE["emergency"]
 
+    crisis = any(CRISIS_GROUP in s.groups for s in present)
+    if crisis:
+        # Said with warmth, and never framed as a side effect: no document quotes in this reply.
+        advice = wording.URGENCY_ADVICE[CRISIS]
     guidance: List[GuidanceLine] = []
-    if present:
+    if present and not crisis:
         guidance += _listing_lines(present, therapy, knowledge)
         guidance += _silence_lines(present, therapy, knowledge)
         guidance += _general_guidance(present, therapy, knowledge)
@@ -349,4 +377,5 @@ def triage(
         temperatures=tuple(temperatures),
         citations=citations,
         emergency_described=emergency_described,
+        crisis=crisis,
     )

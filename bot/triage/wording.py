@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 EMERGENCY_NUMBER = "911"
 EMERGENCY_NUMBERS = f"{EMERGENCY_NUMBER} in the US and Canada"  # the number with where it works
 EMERGENCY_SERVICES = f"emergency services ({EMERGENCY_NUMBERS})"
+CRISIS_LINE = "988"  # the Suicide & Crisis Lifeline, call or text, in the US and Canada
 CALL_NOW = f"Call emergency services now ({EMERGENCY_NUMBERS})"
 # domain.yml's slots that carry them into its responses ("{emergency_numbers}").
 DOMAIN_SLOTS = {"emergency_numbers": EMERGENCY_NUMBERS, "emergency_number": EMERGENCY_NUMBER}
@@ -45,6 +46,13 @@ URGENCY_ADVICE = {
     "none": (
         "Thank you for letting me know. If anything changes or anything new appears, contact your care team right "
         "away, day or night."
+    ),
+    # Thoughts of suicide or self-harm (engine.CRISIS): emergency services first, then the crisis line.
+    "crisis": (
+        f"If you or anyone else is in danger right now, call {EMERGENCY_SERVICES} now. You can also call or "
+        f"text {CRISIS_LINE}, the Suicide & Crisis Lifeline (US and Canada), any time, day or night, to talk with "
+        "someone trained to help. Thank you for telling me; you do not have to face this alone. Please let your "
+        "care team know how you are feeling, too."
     ),
     "unclear": (
         "I could not match what you describe to the side effects listed in the documents I use, so please contact "
@@ -85,9 +93,15 @@ def guidance_line(text: str, source_citation: Optional[str]) -> str:
     return f"- {text} {citation(source_citation)}" if source_citation else f"- {text}"
 
 
+def quoted_list(quotes: Sequence[str]) -> str:
+    """Quotes joined by semicolons, ending with one full stop (a quoted sentence brings its own)."""
+    text = "; ".join(map(quoted, quotes))
+    return text if quotes and quotes[-1].endswith(".") else f"{text}."
+
+
 def listed_among(labels: Sequence[str], described_as: str, quotes: Sequence[str]) -> str:
     verb = "is" if len(labels) == 1 else "are"
-    return f"{capitalised(joined(labels))} {verb} listed among {described_as}: {'; '.join(map(quoted, quotes))}."
+    return f"{capitalised(joined(labels))} {verb} listed among {described_as}: {quoted_list(quotes)}"
 
 
 def documents_do_not_cover(labels: Sequence[str]) -> str:
@@ -205,7 +219,7 @@ def symptom_listed_among(label: str, described_as: str, source_citation: str) ->
 
 
 def side_effect_list_line(described_as: str, items: Sequence[str], source_citation: str) -> str:
-    return f"- {capitalised(described_as)}: {'; '.join(map(quoted, items))}. {citation(source_citation)}"
+    return f"- {capitalised(described_as)}: {quoted_list(items)} {citation(source_citation)}"
 
 
 def side_effect_list_missing(publisher: str, described_as: str, introduction: str, source_citation: str) -> str:
@@ -231,12 +245,13 @@ def what_the_documents_say_about(topic_label: str) -> str:
     return f"What the documents say about {topic_label}:"
 
 
-def quote_line(quote: str, source_citation: str) -> str:
-    return f"- {quoted(quote)} {citation(source_citation)}"
+def quote_line(quote: str, source_citation: str, context: Optional[str] = None) -> str:
+    """`context`: what a quote that opens by referring back ("This treatment") is about, said first."""
+    return f"- {quote_in_context(context, quote, source_citation)}"
 
 
-def about_car_t_driving(quote: str, source_citation: str) -> str:
-    return f"About CAR T-cell therapy, the documents say: {quoted(quote)} {citation(source_citation)}"
+def quote_in_context(context: Optional[str], quote: str, source_citation: str) -> str:
+    return " ".join(part for part in (context, quoted(quote), citation(source_citation)) if part)
 
 
 # ------------------------------------------------------------------------------------ helpline agents
