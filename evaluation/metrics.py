@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from bot.triage.engine import triage, urgency_rank
+from bot.triage.engine import CRISIS, triage, urgency_rank
 from bot.triage.entities import reports_from_entities
 
 REPORT_SYMPTOM = "report_symptom"
@@ -98,12 +98,15 @@ def urgency_given(parsed: dict) -> Optional[str]:
 
 
 def triaged_urgency(parsed: dict) -> str:
-    """What the person was told: the advice's urgency ("unclear" ranks as urgent), "none" if no advice."""
+    """What the person was told: the advice's urgency ("unclear" ranks as urgent, "crisis" is an
+    emergency), "none" if no advice."""
     given = urgency_given(parsed)
     if given is None:
         return "none"
     if given == UNCLEAR:
         return "urgent"
+    if given == CRISIS:
+        return "emergency"  # the crisis advice opens with emergency services
     return given
 
 

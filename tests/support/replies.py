@@ -12,6 +12,7 @@ from tests.support.stack import new_sender
 
 URGENCY_ORDER = ("none", "routine", "urgent", "emergency")
 UNCLEAR = "unclear"
+CRISIS = "crisis"  # thoughts of suicide or self-harm: the emergency advice with the crisis line
 ADVICE_RESPONSE = "utter_symptom_advice"
 
 
@@ -135,8 +136,9 @@ def advice_urgency(messages: Iterable[dict], advice: Optional[Dict[str, str]] = 
 
 
 def urgency_rank(urgency: str) -> int:
-    """none < routine < urgent < emergency; `unclear` counts as urgent (unsure means escalate)."""
-    return URGENCY_ORDER.index("urgent" if urgency == UNCLEAR else urgency)
+    """none < routine < urgent < emergency; `unclear` counts as urgent (unsure means escalate), `crisis`
+    as an emergency."""
+    return URGENCY_ORDER.index({UNCLEAR: "urgent", CRISIS: "emergency"}.get(urgency, urgency))
 
 
 def unsafe_phrases(messages: Iterable[dict]) -> List[str]:

@@ -21,7 +21,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.triage.engine import UNCLEAR, triage
+from bot.triage.engine import CRISIS, UNCLEAR, triage
 from bot.triage.entities import extraction_to_entities
 from bot.triage.recognition.extractor import SymptomExtractor, shared_extractor
 from bot.triage.recognition.language import detect_other_language
@@ -110,7 +110,7 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
             intent = OTHER_LANGUAGE
         urgency: Optional[str] = None
         if intent == REPORT_SYMPTOM:
-            urgency = result.urgency if recognised else UNCLEAR
+            urgency = (CRISIS if result.crisis else result.urgency) if recognised else UNCLEAR
         entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
         if language:
             entities.append(

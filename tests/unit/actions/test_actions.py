@@ -73,7 +73,9 @@ def test_triage_action_with_nothing_recognised_still_sends_the_payload(extractor
 
 
 def test_earlier_symptoms_keep_the_conversation_urgent(extractor):
-    tracker = tracker_for("and a bit of a rash now", "report_symptom", extractor, earlier=["she's at 38.6"])
+    tracker = tracker_for(
+        "and a bit of a rash now", "report_symptom", extractor, earlier=["she's at 38.6, she takes lenalidomide"]
+    )
     messages, events = run(ActionTriageSymptoms(), tracker)
     assert messages[0]["text"].startswith(
         "Together with what you told me earlier (fever): Please contact your care team right away"
@@ -87,7 +89,9 @@ def test_earlier_symptoms_keep_the_conversation_urgent(extractor):
 
 
 def test_a_routine_symptom_reported_again_is_urgent(extractor):
-    tracker = tracker_for("the rash is still there", "report_symptom", extractor, earlier=["I have a rash"])
+    tracker = tracker_for(
+        "the rash is still there", "report_symptom", extractor, earlier=["I have a rash, I'm on lenalidomide"]
+    )
     messages, _ = run(ActionTriageSymptoms(), tracker)
     assert messages[0]["custom"]["triage"]["urgency"] == "urgent"
     assert "the same symptom, again" in messages[0]["text"]

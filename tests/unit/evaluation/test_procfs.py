@@ -155,6 +155,7 @@ def test_a_busy_neighbour_counts_as_other_unless_it_is_one_of_ours():
         mine_and_neighbour.start()
         time.sleep(1.0)
         seen_as_other = mine.stop() - mine_and_neighbour.stop()
-        assert seen_as_other > 0.3
+        # A spinning neighbour gets a good share of a core, less when the 2 cores are busy anyway.
+        assert seen_as_other > 0.1
     finally:
         os.kill(neighbour_pid, signal.SIGKILL)

@@ -23,13 +23,23 @@ def reports(*ids, negated=(), red=()):
         (["blood_clot_signs"], [], "urgent"),
         (["infection_signs"], [], "urgent"),
         (["allergic_reaction"], [], "urgent"),
-        (["rash"], [], "routine"),
+        (["rash"], [], "urgent"),
         (["constipation", "fever"], [], "urgent"),
         (["rash", "seizure"], [], "emergency"),
     ],
 )
 def test_urgency(ids, red, urgency):
     assert triage(reports(*ids, red=red)).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    "therapy,urgency",
+    [(None, "urgent"), ("teclistamab", "urgent"), ("car_t", "urgent"), ("lenalidomide", "routine")],
+)
+def test_after_car_t_or_a_bispecific_any_side_effect_is_reported_right_away(therapy, urgency):
+    result = triage(reports("constipation"), therapy_id=therapy)
+    assert result.urgency == urgency
+    assert "right away" in result.advice.split(".")[0] or urgency == "routine", result.advice
 
 
 def test_all_negated_is_none_but_still_names_the_care_team():
@@ -73,8 +83,23 @@ def test_a_missing_list_is_said_to_be_missing():
 
 
 def test_silence_is_said_not_filled():
-    result = triage(reports("danger_to_self"))
+    result = triage(reports("jaundice"))
     assert any("do not cover" in g.text for g in result.guidance)
+
+
+def test_thoughts_of_suicide_get_emergency_services_then_the_crisis_line_and_no_side_effect_quote():
+    result = triage(reports("danger_to_self", "fever"), therapy_id="teclistamab")
+    assert result.urgency == "emergency" and result.crisis
+    assert result.advice.startswith("If you or anyone else is in danger right now, call emergency services")
+    assert "call or text 988" in result.advice and "care team" in result.advice
+    assert result.guidance == () and result.guidance_text == ""
+    assert "side effect" not in result.reply_text
+    assert find_unsafe_phrases(result.reply_text) == []
+
+
+def test_a_denied_thought_of_self_harm_is_no_crisis():
+    result = triage(reports("fever", negated=("danger_to_self",)))
+    assert not result.crisis and result.advice == triage(reports("fever")).advice
 
 
 def test_structured_output():

@@ -101,7 +101,7 @@ def test_a_symptom_no_document_names_gets_the_documents_silence_not_a_quote(know
     from bot.triage.engine import SymptomReport, triage
 
     for symptom in knowledge.symptoms.values():
-        if not symptom.listings:
+        if not symptom.listings and "safety" not in symptom.groups:  # the crisis reply quotes nothing
             result = triage([SymptomReport(symptom.id)])
             assert any("do not cover" in line.text and not line.source for line in result.guidance), symptom.id
 
