@@ -13,7 +13,7 @@ from bot.triage import wording
 from bot.triage.conversation import STATE_SLOT, add_up
 from bot.triage.engine import triage, urgency_rank
 from bot.triage.entities import reports_from_entities
-from bot.triage.follow_up import check_answered_by
+from bot.triage.follow_up import check_answer_in_words, check_answered_by
 
 CAREGIVER_CHECKS_FORM = "caregiver_checks_form"
 
@@ -66,9 +66,10 @@ class ActionTriageSymptoms(Action):
 
 
 def _answered_check(tracker: Tracker, message) -> List[Dict[Text, Any]]:
-    """During the caregiver checks, the report's answer to the check being asked, if it gives one."""
+    """During the caregiver checks, the report's answer to the check being asked, if it gives one:
+    the symptoms it names, else its opening words ("yes, ..." with words the recogniser missed)."""
     check = tracker.get_slot("requested_slot")
     if (tracker.active_loop or {}).get("name") != CAREGIVER_CHECKS_FORM or not check:
         return []
-    answer = check_answered_by(message)
+    answer = check_answered_by(message) or check_answer_in_words(tracker.latest_message.get("text") or "")
     return [SlotSet(check, answer)] if answer else []

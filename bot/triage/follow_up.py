@@ -8,6 +8,7 @@ asked once per conversation, so the questions always come to an end.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Optional, Tuple
 
@@ -61,6 +62,25 @@ def check_answered_by(message: TriageResult) -> Optional[str]:
         return CHECK_CHANGED
     if not message.present and any(NERVOUS_SYSTEM_GROUP in s.groups for s in message.negated):
         return CHECK_UNCHANGED
+    return None
+
+
+def check_answer_in_words(text: str, knowledge: Optional[Knowledge] = None) -> Optional[str]:
+    """The answer that a message's opening words give to the caregiver check being asked.
+
+    "yes, he called the remote a phone" is a "yes" even when the words after it name nothing the
+    recogniser knows; "no idea" is "not sure", not a "no". A "no ... but ..." says something more,
+    so it is no answer: the check is asked again rather than read as "unchanged".
+    """
+    answers = (knowledge or load_knowledge()).follow_up.check_answers
+    words = " ".join(re.sub(r"[^\w\s']", " ", text.lower().replace("’", "'")).split())
+    for answer, openings in answers.items():
+        opening = next((o for o in openings if words == o or words.startswith(o + " ")), None)
+        if opening is None:
+            continue
+        if answer == CHECK_UNCHANGED and " but " in f" {words[len(opening) :]} ":
+            return None
+        return answer
     return None
 
 

@@ -191,6 +191,19 @@ def test_follow_up_offers_a_caregiver_the_checks_first(extractor):
     assert slot_events(events) == {"follow_up": "caregiver_checks", "caregiver_checks_offered": True}
 
 
+def test_a_yes_with_words_the_recogniser_misses_is_a_yes(extractor):
+    tracker = tracker_for(
+        "yes he said we were at the seaside, we're in our kitchen",
+        "report_symptom",
+        extractor,
+        slots={"requested_slot": "check_orientation"},
+        active_loop="caregiver_checks_form",
+        earlier=["my husband is muddled"],
+    )
+    _, events = run(ActionTriageSymptoms(), tracker)
+    assert slot_events(events)["check_orientation"] == "changed"
+
+
 def test_a_report_during_the_checks_answers_the_check_being_asked(extractor):
     checking = {"requested_slot": "check_orientation"}
     tracker = tracker_for(

@@ -3,7 +3,14 @@
 import pytest
 
 from bot.triage.engine import SymptomReport, triage
-from bot.triage.follow_up import ANYTHING_ELSE, CAREGIVER_CHECKS, RELATED_SYMPTOMS, next_follow_up, related_symptoms
+from bot.triage.follow_up import (
+    ANYTHING_ELSE,
+    CAREGIVER_CHECKS,
+    RELATED_SYMPTOMS,
+    check_answer_in_words,
+    next_follow_up,
+    related_symptoms,
+)
 from bot.triage.reply_audit import find_unsafe_phrases
 
 
@@ -72,3 +79,23 @@ def test_every_question_only_names_symptoms_it_has_words_for(knowledge, symptom_
     question = next_follow_up(result_of(symptom_id), caregiver=False, checks_offered=False, already_asked=[])
     for asked in question.symptoms:
         assert asked in knowledge.follow_up.asked_as
+
+
+@pytest.mark.parametrize(
+    "text,answer",
+    [
+        ("yes, he kept calling his watch a 'ticker thing'", "changed"),
+        ("Yeah.. she said it was 1998 and we were at her mums", "changed"),
+        ("yep this morning", "changed"),
+        ("a bit, he had to stop halfway through", "changed"),
+        ("no", "unchanged"),
+        ("nope she got them all right", "unchanged"),
+        ("no idea, he's asleep", "not_sure"),
+        ("not sure tbh", "not_sure"),
+        ("no but he's been writing like a child", None),
+        ("he is in bed now", None),
+        ("nothing like that", None),
+    ],
+)
+def test_a_caregiver_check_answer_is_read_from_its_opening_words(text, answer):
+    assert check_answer_in_words(text) == answer
