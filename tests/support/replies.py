@@ -165,4 +165,8 @@ class Conversation:
         assert messages, f"no reply to {text!r} (an empty REST answer means handling failed; see the Rasa log)"
         unsafe = unsafe_phrases(messages)
         assert not unsafe, f"unsafe phrases in the reply to {text!r}: {unsafe}"
+        if advice_urgency(messages) is not None:
+            from bot.triage.reply_audit import asks_before_advising
+
+            assert not asks_before_advising(texts(messages)), f"a question before the advice: {texts(messages)}"
         return messages
