@@ -12,6 +12,12 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from bot.triage import wording
 from bot.triage.knowledge import Knowledge, SideEffectList, Source, load_knowledge
 
+# The general "what should I watch for?" answer, before the treatment is known: the CAR T-cell
+# therapy page's CRS, nervous-system and other serious side effects (infections, bruising or
+# bleeding, allergic reactions during the infusion), and the bispecific antibodies' list, which is
+# missing from the copy and said to be.
+WHAT_TO_WATCH_FOR_LISTS = ("car_t_crs", "car_t_icans", "car_t_other_serious", "bispecific_myeloma")
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -81,11 +87,7 @@ def side_effects_answer(
         else:
             lines.append(wording.no_lists_for(therapy.label))
     else:
-        lists = [
-            item_list
-            for item_list in knowledge.lists
-            if item_list.id in ("car_t_crs", "car_t_icans", "bispecific_myeloma")
-        ]
+        lists = [item_list for item_list in knowledge.lists if item_list.id in WHAT_TO_WATCH_FOR_LISTS]
         lines.append(wording.LISTS_DIFFER_BY_TREATMENT)
         lines.extend(_list_line(item_list, knowledge) for item_list in lists)
         lines.append(wording.ASK_WHICH_TREATMENT)
@@ -104,7 +106,7 @@ def topic_answer(topic_id: Optional[str], knowledge: Optional[Knowledge] = None)
     sources = []
     for quote in topic.quotes:
         source = knowledge.sources[quote.source]
-        lines.append(wording.quote_line(quote.quote, source.citation()))
+        lines.append(wording.quote_line(quote.quote, source.citation(), quote.context))
         sources.append(source)
     return _finish(lines, sources, wording.QUESTION_REMINDER)
 
@@ -115,7 +117,7 @@ def driving_answer(knowledge: Optional[Knowledge] = None) -> Answer:
     guidance = next(g for g in knowledge.guidance if g.id == "driving")
     source = knowledge.sources[guidance.source]
     lines = [
-        wording.about_car_t_driving(guidance.quote, source.citation()),
+        wording.quote_in_context(guidance.context, guidance.quote, source.citation()),
         wording.NO_DRIVING_ADVICE_FOR_OTHERS,
     ]
     return _finish(lines, [source], wording.DRIVING_REMINDER)

@@ -19,8 +19,6 @@ from bot import REPO_ROOT
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 URGENCY_LEVELS = ("none", "routine", "urgent", "emergency")
-# A caregiver check's answers, as domain.yml's check slots hold them, in the order they are read.
-CHECK_ANSWERS = ("not_sure", "changed", "unchanged")
 ANY_THERAPY = "any"
 
 
@@ -146,6 +144,7 @@ class Guidance:
 class TopicQuote:
     source: str
     quote: str
+    context: Optional[str] = None  # what a quote that opens by referring back ("This treatment") is about
 
 
 @dataclass(frozen=True)
@@ -198,8 +197,6 @@ class Knowledge:
     helplines: Tuple[Helpline, ...]
     follow_up: FollowUp
     language: dict = field(repr=False)
-    # The words that open an answer to a caregiver check, by the answer they give (not_sure first).
-    check_answers: Dict[str, Tuple[str, ...]]
     vital_signs: dict = field(repr=False, default_factory=dict)
     compositions: Tuple[dict, ...] = field(repr=False, default=())
     # Sets of symptom ids that together are an emergency (red_flag_combinations.yml).
@@ -341,7 +338,9 @@ def load_knowledge() -> Knowledge:
         topic_id: Topic(
             id=topic_id,
             label=raw["label"],
-            quotes=tuple(TopicQuote(source=q["source"], quote=q["quote"]) for q in raw["quotes"]),
+            quotes=tuple(
+                TopicQuote(source=q["source"], quote=q["quote"], context=q.get("context")) for q in raw["quotes"]
+            ),
         )
         for topic_id, raw in advice["topics"].items()
     }
@@ -402,7 +401,4 @@ def _read_follow_up(groups: Dict[str, str], symptoms: Dict[str, Symptom]) -> Fol
         _check(symptom_id in symptoms, f"follow_up names unknown symptom {symptom_id}")
     for check in checks:
         _check(check.symptom in symptoms, f"caregiver check {check.slot} names unknown symptom {check.symptom}")
-    answers = {answer: tuple(str(words).lower() for words in raw["check_answers"][answer]) for answer in CHECK_ANSWERS}
-    return FollowUp(
-        related_symptoms=related, asked_as=dict(raw["asked_as"]), caregiver_checks=checks, check_answers=answers
-    )
+    return FollowUp(related_symptoms=related, asked_as=dict(raw["asked_as"]), caregiver_checks=checks)

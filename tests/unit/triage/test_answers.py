@@ -49,3 +49,27 @@ def test_every_answer_is_safe(knowledge):
     answers += [side_effects_answer(None, [s]) for s in knowledge.symptoms]
     for answer in answers:
         assert find_unsafe_phrases(answer.text) == [], answer.text
+
+
+def test_what_to_watch_for_covers_the_other_serious_side_effects_with_their_source(knowledge):
+    """Not only CRS and the nervous system: infections, bruising or bleeding, and allergic reactions
+    during the infusion, in the CAR T-cell therapy page's words."""
+    answer = side_effects_answer()
+    car_t_page = knowledge.sources["acs-car-t-side-effects"]
+    other_serious = next(line for line in answer.text.splitlines() if "other serious side effects" in line)
+    for quote in [
+        "Allergic reactions during the infusion",
+        "A weakened immune system, with an increased risk of serious infections",
+        "Low blood cell counts, which can increase the risk of infections, fatigue, and bruising or bleeding",
+    ]:
+        assert f"“{quote}”" in other_serious
+    assert other_serious.endswith(f"(Source: {car_t_page.citation()})")
+    assert car_t_page in answer.sources
+    assert "“High fever and chills”" in answer.text and "“Seizures”" in answer.text
+
+
+def test_what_to_watch_for_says_where_the_documents_are_silent():
+    answer = side_effects_answer()
+    assert "Teclistamab and elranatamab may cause these side effects:" in answer.text
+    assert "missing from the copy I have" in answer.text
+    assert "Tell me which treatment it is" in answer.text
