@@ -19,6 +19,8 @@ from bot import REPO_ROOT
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 URGENCY_LEVELS = ("none", "routine", "urgent", "emergency")
+# A caregiver check's answers, as domain.yml's check slots hold them, in the order they are read.
+CHECK_ANSWERS = ("not_sure", "changed", "unchanged")
 ANY_THERAPY = "any"
 
 
@@ -197,6 +199,8 @@ class Knowledge:
     helplines: Tuple[Helpline, ...]
     follow_up: FollowUp
     language: dict = field(repr=False)
+    # The words that open an answer to a caregiver check, by the answer they give (not_sure first).
+    check_answers: Dict[str, Tuple[str, ...]]
     vital_signs: dict = field(repr=False, default_factory=dict)
     compositions: Tuple[dict, ...] = field(repr=False, default=())
     # Sets of symptom ids that together are an emergency (red_flag_combinations.yml).
@@ -401,4 +405,7 @@ def _read_follow_up(groups: Dict[str, str], symptoms: Dict[str, Symptom]) -> Fol
         _check(symptom_id in symptoms, f"follow_up names unknown symptom {symptom_id}")
     for check in checks:
         _check(check.symptom in symptoms, f"caregiver check {check.slot} names unknown symptom {check.symptom}")
-    return FollowUp(related_symptoms=related, asked_as=dict(raw["asked_as"]), caregiver_checks=checks)
+    answers = {answer: tuple(str(words).lower() for words in raw["check_answers"][answer]) for answer in CHECK_ANSWERS}
+    return FollowUp(
+        related_symptoms=related, asked_as=dict(raw["asked_as"]), caregiver_checks=checks, check_answers=answers
+    )
