@@ -184,6 +184,8 @@ class FollowUp:
     related_symptoms: Dict[str, Tuple[str, ...]]
     asked_as: Dict[str, str]
     caregiver_checks: Tuple[CaregiverCheck, ...]
+    # The words that open an answer to a caregiver check, by the answer they give (not_sure first).
+    check_answers: Dict[str, Tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,6 @@ class Knowledge:
     helplines: Tuple[Helpline, ...]
     follow_up: FollowUp
     language: dict = field(repr=False)
-    # The words that open an answer to a caregiver check, by the answer they give (not_sure first).
-    check_answers: Dict[str, Tuple[str, ...]]
     vital_signs: dict = field(repr=False, default_factory=dict)
     compositions: Tuple[dict, ...] = field(repr=False, default=())
     # Sets of symptom ids that together are an emergency (red_flag_combinations.yml).
