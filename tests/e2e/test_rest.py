@@ -180,3 +180,17 @@ def test_symptom_payload_matches_the_advice(chat):
     assert payload is not None, texts(messages)
     assert advice_urgency(messages) == payload["urgency"] == "urgent", (texts(messages), payload["urgency"])
     assert symptom(payload, "swelling") is not None and symptom(payload, "headache") is not None, payload["symptoms"]
+
+
+@pytest.mark.parametrize(
+    "message,urgency",
+    [
+        ("his temp is 35.6 this morning, usually hes 36.8", "urgent"),
+        ("thermometer says 34.6 she's so pale", "emergency"),
+    ],
+)
+def test_a_low_temperature_is_never_thanked_and_left(chat, message, urgency):
+    messages = chat.say(message)
+    assert advice_urgency(messages) == urgency, texts(messages)
+    assert not any(t.startswith("Thank you for letting me know") for t in texts(messages)), texts(messages)
+    assert "low_temperature" in present_ids(triage_payload(messages)), triage_payload(messages)
