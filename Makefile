@@ -35,7 +35,7 @@ help:  ## List the commands
 WIDGET := web/node_modules/rasa-webchat/lib/index.js
 
 .PHONY: help venv web browser tools services train models eval bench bench-scaled run run-scaled prune-conversations test test-unit \
-  train-recogniser peer generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
+  train-recogniser peer floor generate lint validate test-stories test-e2e test-scale test-scale-when-possible clean
 
 $(VENV)/.installed: requirements.txt constraints.txt ops/find_python310.sh
 	@python310=$$(ops/find_python310.sh) || exit 1; \
@@ -166,10 +166,27 @@ eval: models $(RECOGNISER) $(PEER_MODEL)  ## Quality report: held-out sets, vign
 	$(PY) -m evaluation.recognition
 	$(PY) -m evaluation.assertion
 
-# Both pipelines served as `make run` serves them, under 1, 8 and 32 concurrent conversations:
-# reports/bench.md, bench_latency.png and bench_raw.json. BENCH_SECONDS sets the seconds per level.
-bench: models served  ## Performance report: latency, throughput, memory, ready time
-	$(PY) -m evaluation.bench
+# The floor of `make bench`: Rasa's own minimal assistant, the project `rasa init --no-prompt` writes,
+# built from the installed Rasa into models/floor/ (evaluation/floor.py) and trained once.
+FLOOR_MODEL := models/floor.tar.gz
+$(FLOOR_MODEL): $(VENV)/.installed evaluation/floor.py
+	$(PY) -m evaluation.floor build models/floor
+	rm -rf .rasa/cache-floor  # trained from nothing, so that its recorded training time is a whole one
+	RASA_CACHE_DIRECTORY=.rasa/cache-floor ops/timed.sh models/floor.train_seconds \
+	  $(RASA) train --config models/floor/config.yml --domain models/floor/domain.yml --data models/floor/data \
+	  --fixed-model-name floor --out models
+	@touch $(FLOOR_MODEL) models/floor.train_seconds
+
+floor: $(FLOOR_MODEL)  ## Train Rasa's minimal assistant (`rasa init`'s), the floor of make bench
+
+# Rasa's floor and the project, each served as `make run` serves the project: under 1, 8 and 32
+# concurrent conversations, by turn index, and (the project) at human pace; every figure also as a
+# ratio to the floor's. Writes reports/bench.md, bench_latency.png, bench_turns.png and
+# bench_raw.json. BENCH_SECONDS sets the seconds per level (evaluation/bench.py lists the other
+# settings); BENCH_PIPELINES="floor project default" adds Rasa's default pipeline (and trains it).
+BENCH_PIPELINES ?= floor project
+bench: served $(FLOOR_MODEL) $(if $(filter default,$(BENCH_PIPELINES)),$(BASELINE_MODEL))  ## Performance report: latency, throughput, memory, ready time, against Rasa's floor
+	BENCH_PIPELINES="$(BENCH_PIPELINES)" $(PY) -m evaluation.bench
 
 # The project's model on the scaled set-up, 1 then 2 Rasa servers behind nginx: reports/bench_scaled.md.
 bench-scaled: served services  ## The scaled set-up with 1 and 2 Rasa servers

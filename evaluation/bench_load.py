@@ -7,13 +7,18 @@ The others are one or two questions (held-out `ask_*` and `faq` examples) and a 
 conversation has at most four turns, far under the input guard's flood limit (20 messages in 10 s
 from one sender); a refusal by the guard is still detected, and counted apart.
 
-The scripts are drawn from a seeded generator, so both pipelines get the same conversations.
+The scripts are drawn from a seeded generator, so every pipeline gets the same conversations.
+
+Two more loads: one long conversation (TWENTY_TURNS) sent turn after turn to see whether a turn costs
+more the longer the conversation is, paced under the flood limit; and a human-pace load, in which
+each conversation sends its next message a random pause of 10-20 s after the reply.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import random
 import time
 import uuid
@@ -25,7 +30,7 @@ import aiohttp
 import yaml
 
 from bot import REPO_ROOT
-from bot.server.channels.guard import GuardReplies
+from bot.server.channels.guard import FloodLimiter, GuardReplies
 from evaluation.bench_figures import (
     CONNECTION_ERROR,
     EMPTY_REPLY,
@@ -49,8 +54,35 @@ THANKS = ("thanks", "thank you", "ok thanks")
 QUESTION_INTENTS = ("ask_", "faq")
 REPORT_SHARE = 0.8
 REQUEST_TIMEOUT_S = 30.0
+# The pause a person leaves after a reply before the next message, at human pace (seconds).
+HUMAN_PAUSE_S = (10.0, 20.0)
+# One long conversation, as a caregiver holds it: a report and the answers to the bot's questions
+# (as in the scripts above), then the checks, more reports and document questions.
+TWENTY_TURNS = (
+    "my husband had his car t cells 5 days ago and he is running a fever of 38.6",
+    "Yescarta",
+    "5 days ago",
+    "yes",
+    "yes he keeps asking what year it is",
+    "no",
+    "not sure",
+    "no",
+    "he also has a headache",
+    "yes",
+    "his hands are shaking a bit",
+    "what is CRS?",
+    "he feels sick to his stomach",
+    "can he drive next week?",
+    "the fever is 38.9 now",
+    "is tremor a side effect?",
+    "he is very tired",
+    "thank you",
+    "he has some diarrhea too",
+    "no",
+)
 
 REPORT, ANSWER, QUESTION = "report", "answer", "question"
+LONG = "long"  # a turn of TWENTY_TURNS
 
 
 @dataclass(frozen=True)
@@ -98,11 +130,16 @@ def failure_replies(replies: GuardReplies = GuardReplies()) -> Set[str]:
     return {getattr(replies, f.name) for f in fields(replies) if f.name.startswith("failure")}
 
 
-def classify_reply(status: int, body: object, replies: GuardReplies = GuardReplies()) -> str:
+def classify_reply(
+    status: int, body: object, replies: GuardReplies = GuardReplies(), empty_is_answer: bool = False
+) -> str:
     """How a REST answer counts: OK only for a non-empty list of bot messages that is neither the
-    guard's flood refusal nor its apology for a failure."""
+    guard's flood refusal nor its apology for a failure. With `empty_is_answer` (the floor, whose
+    rules answer some messages with nothing) an empty list is an answer too."""
     if status != 200:
         return HTTP_ERROR
+    if isinstance(body, list) and not body and empty_is_answer:
+        return OK
     if not isinstance(body, list) or not body:
         return EMPTY_REPLY
     texts = {m.get("text") for m in body if isinstance(m, dict)}
@@ -113,7 +150,9 @@ def classify_reply(status: int, body: object, replies: GuardReplies = GuardRepli
     return OK
 
 
-async def send_turn(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> Tuple[str, float]:
+async def send_turn(
+    session: aiohttp.ClientSession, url: str, sender: str, text: str, empty_is_answer: bool = False
+) -> Tuple[str, float]:
     """POST one message; (outcome, milliseconds until the whole answer was read)."""
     started = time.perf_counter()
     try:
@@ -127,7 +166,7 @@ async def send_turn(session: aiohttp.ClientSession, url: str, sender: str, text:
     except (aiohttp.ClientError, ValueError):  # a 200 whose body is not JSON
         outcome = INVALID_REPLY
     else:
-        outcome = classify_reply(status, body)
+        outcome = classify_reply(status, body, empty_is_answer=empty_is_answer)
     return outcome, (time.perf_counter() - started) * 1000.0
 
 
@@ -154,6 +193,7 @@ async def run_load(
     scripts: Iterator[List[Turn]],
     sender_prefix: str,
     on_turn: Optional[Callable[[TurnRecord], None]] = None,
+    empty_is_answer: bool = False,
 ) -> LoadRun:
     """`concurrency` people, each holding one conversation after another for `seconds`; no turn
     starts after that, and the turns in flight are waited for."""
@@ -170,7 +210,7 @@ async def run_load(
                 if time.perf_counter() >= deadline:
                     return
                 turn_started = time.perf_counter() - started
-                outcome, latency_ms = await send_turn(session, url, sender, turn.text)
+                outcome, latency_ms = await send_turn(session, url, sender, turn.text, empty_is_answer)
                 record = TurnRecord(turn.kind, outcome, latency_ms, turn_started)
                 records.append(record)
                 if on_turn:
@@ -183,3 +223,101 @@ async def run_load(
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         await asyncio.gather(*(person(session) for _ in range(concurrency)))
     return LoadRun(concurrency, records, time.perf_counter() - started)
+
+
+def flood_safe_pause_s(limiter: FloodLimiter = FloodLimiter()) -> float:
+    """A pause between one sender's messages that keeps it under the guard's flood limit however
+    fast the answers come (10% over one window's share of its limit)."""
+    return 1.1 * limiter.window_seconds / limiter.limit
+
+
+async def run_turn_index(
+    base_url: str,
+    turns: Sequence[str],
+    conversations: int,
+    pause_s: float,
+    sender_prefix: str,
+    empty_is_answer: bool = False,
+) -> List[List[TurnRecord]]:
+    """`conversations` conversations of `turns`, one after the other, `pause_s` after each reply;
+    a turn without an answer is recorded and the conversation goes on, so that every index counts."""
+    url = base_url + WEBHOOK_PATH
+    measured: List[List[TurnRecord]] = []
+    started = time.perf_counter()
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for number in range(conversations):
+            sender = f"{sender_prefix}-{number}-{uuid.uuid4().hex[:8]}"
+            records = []
+            for text in turns:
+                turn_started = time.perf_counter() - started
+                outcome, latency_ms = await send_turn(session, url, sender, text, empty_is_answer)
+                records.append(TurnRecord(LONG, outcome, latency_ms, turn_started))
+                await asyncio.sleep(pause_s)
+            measured.append(records)
+    return measured
+
+
+def first_pause_s(rng: random.Random, pause_s: Tuple[float, float] = HUMAN_PAUSE_S) -> float:
+    """How long a conversation waits before its first message, so that all of them send at a
+    steady rate from the start: the time left of a pause already under way, as it is at any
+    moment once they have run a while. A long pause is more likely to be under way (in
+    proportion to its length), and any point of it equally likely to be now."""
+    low, high = pause_s
+    under_way = math.sqrt(low**2 + rng.random() * (high**2 - low**2))
+    return rng.uniform(0.0, under_way)
+
+
+async def run_human_pace(
+    base_url: str,
+    conversations: int,
+    seconds: float,
+    scripts: Iterator[List[Turn]],
+    sender_prefix: str,
+    rng: random.Random,
+    pause_s: Tuple[float, float] = HUMAN_PAUSE_S,
+    on_turn: Optional[Callable[[TurnRecord], None]] = None,
+    empty_is_answer: bool = False,
+) -> LoadRun:
+    """`conversations` people at once, each sending the next message of a script a random pause
+    (between `pause_s`) after the reply, then starting another conversation, for `seconds`; no
+    turn starts after that, and the turns in flight are waited for. Open loop: no concurrency
+    cap, so a slow server gets the messages all the same. Every request on a new connection,
+    since a server closes an idle keep-alive connection within the pause."""
+    url = base_url + WEBHOOK_PATH
+    records: List[TurnRecord] = []
+    numbers = itertools.count()
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def pause_unless_over(pause: float) -> bool:
+        """Sleep `pause` seconds, unless the run is over by then (no turn is sent after it)."""
+        if time.perf_counter() + pause >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        return time.perf_counter() < deadline
+
+    async def person(session: aiohttp.ClientSession, wait_s: float) -> None:
+        if not await pause_unless_over(wait_s):
+            return
+        while True:
+            sender = f"{sender_prefix}-{next(numbers)}-{uuid.uuid4().hex[:8]}"
+            for turn in next(scripts):
+                turn_started = time.perf_counter() - started
+                outcome, latency_ms = await send_turn(session, url, sender, turn.text, empty_is_answer)
+                record = TurnRecord(turn.kind, outcome, latency_ms, turn_started)
+                records.append(record)
+                if on_turn:
+                    on_turn(record)
+                if not await pause_unless_over(rng.uniform(*pause_s)):
+                    return
+                if outcome != OK:
+                    break  # a person who gets no answer starts again, in a new conversation
+
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    waits = [first_pause_s(rng, pause_s) for _ in range(conversations)]
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(person(session, wait) for wait in waits))
+    # The load was offered for `seconds`, though the last person may have stopped before the end.
+    return LoadRun(conversations, records, max(seconds, time.perf_counter() - started))

@@ -19,6 +19,7 @@ from typing import Dict, List
 
 import requests
 
+from evaluation.bench_load import TWENTY_TURNS as TURNS
 from ops.stack import (
     REPO_ROOT,
     WEBHOOK_PATH,
@@ -32,29 +33,6 @@ from ops.stack import (
 REPORTS = REPO_ROOT / "reports"
 CONVERSATIONS = 5
 PAUSE_S = 0.6  # 20 turns in 12 s or more: under the guard's 20 messages in 10 s
-# A caregiver's long conversation: reports, the treatment questions, the checks, more reports.
-TURNS = [
-    "my husband had his car t cells 5 days ago and he is running a fever of 38.6",
-    "Yescarta",
-    "5 days ago",
-    "yes",
-    "yes he keeps asking what year it is",
-    "no",
-    "not sure",
-    "no",
-    "he also has a headache",
-    "yes",
-    "his hands are shaking a bit",
-    "what is CRS?",
-    "he feels sick to his stomach",
-    "can he drive next week?",
-    "the fever is 38.9 now",
-    "is tremor a side effect?",
-    "he is very tired",
-    "thank you",
-    "he has some diarrhea too",
-    "no",
-]
 
 
 def one_conversation(base_url: str, sender: str) -> List[float]:

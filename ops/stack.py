@@ -24,6 +24,8 @@ PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 # `rasa` as the project starts it (ops/rasa_cli.py: the dependencies' deprecation warnings filtered).
 RASA = (str(PYTHON), "-m", "ops.rasa_cli")
 MODEL = REPO_ROOT / "models" / "triage.tar.gz"
+CREDENTIALS = REPO_ROOT / "credentials.yml"
+ENDPOINTS = REPO_ROOT / "endpoints.yml"
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 
 # The Makefile's exports, which `make run` hands to both servers (tests/unit/ops/test_stack.py
@@ -187,10 +189,13 @@ def start_rasa(
     tracker_store_url: Optional[str] = None,
     overrides: Optional[Mapping[str, str]] = None,
     interface: Optional[str] = None,
+    credentials: Path = CREDENTIALS,
+    endpoints: Path = ENDPOINTS,
 ) -> ServerProcess:
     """Rasa on `port` (of `interface`, default all, as `make run`); its conversations in
     `tracker_store_url`, by default a new SQLite file in `log_dir` (pass the same URL again to
-    restart it on the same conversations); `overrides` as for server_env."""
+    restart it on the same conversations); `overrides` as for server_env; the project's channels
+    and endpoints unless another assistant's are given (`make bench`'s floor)."""
     args = [
         *RASA,
         "run",
@@ -199,9 +204,9 @@ def start_rasa(
         "--port",
         str(port),
         "--credentials",
-        "credentials.yml",
+        repo_relative(credentials),
         "--endpoints",
-        "endpoints.yml",
+        repo_relative(endpoints),
     ]
     if interface:
         args += ["--interface", interface]

@@ -2,13 +2,16 @@
 
 import asyncio
 import itertools
+import random
+import statistics
+import time
 from collections import Counter, defaultdict
 
 import pytest
 import yaml
 from aiohttp import web
 
-from bot.server.channels.guard import GuardReplies
+from bot.server.channels.guard import FloodLimiter, GuardReplies
 from evaluation import bench_load
 from evaluation.bench_figures import (
     CONNECTION_ERROR,
@@ -24,18 +27,24 @@ from evaluation.bench_load import (
     ANSWER,
     CLOSING_ANSWERS,
     HELDOUT,
+    LONG,
     QUESTION,
     REPORT,
     THANKS,
     THERAPY_ANSWERS,
     TIMING_ANSWERS,
+    TWENTY_TURNS,
     VIGNETTES,
     Turn,
     classify_reply,
     conversation_scripts,
     failure_replies,
+    first_pause_s,
+    flood_safe_pause_s,
     message_sources,
+    run_human_pace,
     run_load,
+    run_turn_index,
 )
 from ops.stack import WEBHOOK_PATH, free_port
 
@@ -106,6 +115,14 @@ def test_how_a_rest_answer_counts(status, body, outcome):
     assert classify_reply(status, body) == outcome
 
 
+@pytest.mark.parametrize(
+    "status, body, outcome",
+    [(200, [], OK), (200, {"error": "x"}, EMPTY_REPLY), (500, [], HTTP_ERROR), (200, [{"text": "Bye"}], OK)],
+)
+def test_the_floor_answers_some_messages_with_nothing_and_that_is_its_answer(status, body, outcome):
+    assert classify_reply(status, body, empty_is_answer=True) == outcome
+
+
 def test_every_apology_of_the_guard_for_a_failure_counts_as_failed():
     apologies = failure_replies()
     assert REPLIES.failure in apologies and REPLIES.too_fast not in apologies
@@ -138,17 +155,24 @@ def _fake_rest_channel(received):
     return app
 
 
-async def _run_against_fake(scripts, seconds, concurrency=2):
+async def _against_fake(drive):
+    """`drive(base_url)` against the fake REST channel; what it returned, and what each sender sent."""
     received = defaultdict(list)
     runner = web.AppRunner(_fake_rest_channel(received))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        run = await run_load(f"http://127.0.0.1:{port}", concurrency, seconds, scripts, "test")
+        result = await drive(f"http://127.0.0.1:{port}")
     finally:
         await runner.cleanup()
-    return run, received
+    return result, received
+
+
+async def _run_against_fake(scripts, seconds, concurrency=2, empty_is_answer=False):
+    return await _against_fake(
+        lambda url: run_load(url, concurrency, seconds, scripts, "test", empty_is_answer=empty_is_answer)
+    )
 
 
 def test_the_driver_records_every_outcome_and_a_person_stops_when_not_answered():
@@ -181,3 +205,82 @@ def test_nothing_listening_is_a_connection_error():
     scripts = itertools.repeat([Turn("hello", REPORT)])
     run = asyncio.run(run_load(f"http://127.0.0.1:{free_port()}", 1, 0.2, scripts, "test"))
     assert run.records and {r.outcome for r in run.records} == {CONNECTION_ERROR}
+
+
+def test_an_empty_reply_is_an_answer_only_for_the_floor():
+    scripts = itertools.repeat([Turn("empty", QUESTION), Turn("hi", ANSWER)])
+    run, received = asyncio.run(_run_against_fake(scripts, seconds=0.2, concurrency=1, empty_is_answer=True))
+    assert {r.outcome for r in run.records} == {OK}
+    assert any(messages == ["empty", "hi"] for messages in received.values())
+
+
+def _sent_at(pause, count, limiter):
+    """Whether the guard lets through each of `count` messages sent `pause` seconds apart."""
+    clock = itertools.count(0.0, pause)
+    limiter.clock = lambda: next(clock)
+    return [limiter.allow("one-sender") for _ in range(count)]
+
+
+def test_the_turn_index_pace_stays_under_the_flood_limit_however_fast_the_answers():
+    pause = flood_safe_pause_s()
+    assert all(_sent_at(pause, 100, FloodLimiter()))
+    assert not all(_sent_at(0.9 * pause, 100, FloodLimiter()))  # the margin is what keeps it under
+    assert all(_sent_at(flood_safe_pause_s(FloodLimiter(5, 2.0)), 50, FloodLimiter(5, 2.0)))
+
+
+def test_the_long_conversation_is_twenty_turns_that_start_as_the_scripts_reports_do():
+    assert len(TWENTY_TURNS) == 20
+    assert TWENTY_TURNS[1].lower() in THERAPY_ANSWERS and TWENTY_TURNS[2] == "5 days ago"
+
+
+def test_the_turn_index_sends_each_conversation_in_order_and_records_every_turn():
+    turns = ("hello", "broken", "empty", "ok")
+    measured, received = asyncio.run(
+        _against_fake(lambda url: run_turn_index(url, turns, conversations=3, pause_s=0.01, sender_prefix="t"))
+    )
+    assert [[r.outcome for r in conversation] for conversation in measured] == [[OK, HTTP_ERROR, EMPTY_REPLY, OK]] * 3
+    assert {r.kind for conversation in measured for r in conversation} == {LONG}
+    assert sorted(received.values()) == [list(turns)] * 3
+    assert len(received) == 3, "each conversation has a sender of its own"
+
+
+def test_the_first_pause_is_what_is_left_of_a_pause_under_way():
+    rng = random.Random(3)
+    waits = [first_pause_s(rng, (10.0, 20.0)) for _ in range(20000)]
+    assert 0.0 <= min(waits) and max(waits) <= 20.0
+    # For pauses uniform on [10, 20]: mean E[X^2] / 2E[X] = 7.78 s; 2/3 of them under 10 s.
+    assert statistics.mean(waits) == pytest.approx(70 / 9, abs=0.1)
+    assert sum(w < 10.0 for w in waits) / len(waits) == pytest.approx(2 / 3, abs=0.015)
+
+
+def test_the_human_pace_pauses_after_each_reply_and_sends_nothing_after_the_end():
+    arrivals = defaultdict(list)
+
+    async def webhook(request):
+        body = await request.json()
+        arrivals[body["sender"]].append((time.perf_counter(), body["message"]))
+        return web.json_response([{"recipient_id": body["sender"], "text": "ok"}])
+
+    async def drive():
+        app = web.Application()
+        app.router.add_post(WEBHOOK_PATH, webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        scripts = itertools.cycle([[Turn("a", REPORT), Turn("b", ANSWER), Turn("c", ANSWER)]])
+        try:
+            return await run_human_pace(
+                f"http://127.0.0.1:{port}", 6, 0.8, scripts, "h", random.Random(1), pause_s=(0.1, 0.2)
+            )
+        finally:
+            await runner.cleanup()
+
+    run = asyncio.run(drive())
+    assert run.concurrency == 6 and {r.outcome for r in run.records} == {OK}
+    assert len(run.records) == sum(len(sent) for sent in arrivals.values())
+    assert 10 <= len(run.records) <= 6 * 0.8 / 0.1 + 6
+    assert all(r.started_s < 0.8 for r in run.records) and 0.8 <= run.elapsed_s < 1.5
+    for sent in arrivals.values():
+        assert [message for _, message in sent] == ["a", "b", "c"][: len(sent)]
+        assert all(later - earlier >= 0.1 for (earlier, _), (later, _) in zip(sent, sent[1:]))

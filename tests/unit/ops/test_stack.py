@@ -63,6 +63,22 @@ def test_rasa_gets_a_database_of_its_own_in_its_log_folder_unless_told(tmp_path,
     assert started[1]["TRACKER_STORE_URL"] == "sqlite:////elsewhere.db"
 
 
+def test_rasa_serves_the_projects_channels_and_endpoints_unless_given_another_assistants(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(stack, "ServerProcess", lambda name, args, log_path, env: started.append(args))
+    stack.start_rasa(1234, "http://x/webhook", tmp_path)
+    floor = REPO_ROOT / "models" / "floor"
+    stack.start_rasa(
+        1235, "http://x/webhook", tmp_path, credentials=floor / "credentials.yml", endpoints=floor / "endpoints.yml"
+    )
+
+    def files(args):
+        return args[args.index("--credentials") + 1], args[args.index("--endpoints") + 1]
+
+    assert files(started[0]) == ("credentials.yml", "endpoints.yml")
+    assert files(started[1]) == ("models/floor/credentials.yml", "models/floor/endpoints.yml")
+
+
 def test_settings_are_forced_but_log_verbosity_can_be_raised():
     env = server_env(
         "http://x/webhook",
