@@ -19,6 +19,16 @@ would import TensorFlow and jax, which warn as they load)
   set-up lets those that are also UserWarnings through, so both are imported first and the filter
   goes back on after Rasa's set-up (tests/unit/server/test_patches.py).
 
+On the Sanic app, before it serves (a before_server_start listener that every channel of the
+project registers, see `install_when_served`): `limit_request_size`
+- a request body may be at most MAX_REQUEST_BYTES (1 MB), not Sanic's 100 MB: a message is at most
+  1000 characters (bot/server/channels/guard.py), which JSON writes in well under 1 MB however it is
+  escaped, and a larger body is only memory spent on text nobody reads. A larger body gets a 413
+  before it is read (JSON, `error`, on the REST and agent-assist routes); socket.io has the same
+  limit (engine.io's max_http_buffer_size, bot/server/channels/webchat.py), and closes the
+  connection of a larger message. Whatever the server accepts gets an answer (the input guard)
+  (tests/unit/server/test_patches.py; tests/e2e/test_bad_input.py, test_agent_assist.py).
+
 On the agent, once Rasa has loaded it (an after_server_start listener that every channel of the
 project registers, see `install_when_served`): `install_agent_patches`
 - no silent fallback to an in-memory tracker store: a failed read or write raises, and a store
@@ -40,6 +50,11 @@ from bot.server import action_response_validation, log_redaction
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
 
 logger = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 1_000_000
+REQUEST_TOO_LARGE = (
+    f"The request is larger than {MAX_REQUEST_BYTES:,} bytes, the most this server reads: send a shorter message."
+)
 
 _patched_agents: set = set()
 
@@ -74,9 +89,19 @@ def install_agent_patches(agent: Optional[Any]) -> None:
         answer_redeliveries(agent.processor)
 
 
+def limit_request_size(app: Any) -> None:
+    """Read per connection by Sanic, so it holds from the first request when set before serving."""
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+
+
 def install_when_served(blueprint: Blueprint) -> None:
-    """Install the agent patches after Rasa's own start-up listener has loaded the agent (not
-    before_server_start: Rasa registers its listener after the channels' blueprints)."""
+    """Limit the request size before the app serves, and install the agent patches after Rasa's
+    own start-up listener has loaded the agent (not before_server_start: Rasa registers its
+    listener after the channels' blueprints)."""
+
+    @blueprint.listener("before_server_start")
+    async def limit_requests(app: Any, _loop: Any) -> None:
+        limit_request_size(app)
 
     @blueprint.listener("after_server_start")
     async def patch_agent(app: Any, _loop: Any) -> None:

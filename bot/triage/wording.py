@@ -271,6 +271,18 @@ def agent_script(present_labels: Sequence[str], advice: str, listing: Optional[s
     return " ".join(parts)
 
 
+def agent_text_too_long(limit: int) -> str:
+    return f"'text' must be at most {limit} characters; send it in parts."
+
+
+def agent_text_too_long_red_flag(limit: int) -> str:
+    """An over-long text is not triaged, but a red flag at its start opens the error, as in the chat."""
+    return (
+        "The text mentions something that may be an emergency: tell the caller to call emergency services now "
+        f"({EMERGENCY_NUMBERS}), then the care team. Only its start was read: {agent_text_too_long(limit)}"
+    )
+
+
 UNCLEAR_CALL_NOTE = (
     "Caller reports something the assistant did not recognise: ask what they have noticed. Urgency: unclear "
     "(treated as urgent). Advice given:"

@@ -2,12 +2,14 @@
 
 import json
 import subprocess
+import time
 import uuid
 
 import pytest
 import requests
 
 from bot import REPO_ROOT
+from bot.server.patches import MAX_REQUEST_BYTES
 from bot.triage.reply_audit import find_unsafe_phrases
 from tests.support.replies import triage_payload
 from tests.support.stack import E2E_AGENT_TOKEN, new_sender
@@ -96,6 +98,41 @@ def test_bad_requests_get_a_clear_400(stack, raw, error):
     reply = post(stack, None, raw=raw)
     assert reply.status_code == 400
     assert error in reply.json()["error"]
+
+
+def test_an_over_long_text_that_starts_with_a_red_flag_opens_the_400_with_emergency_advice(stack):
+    text = (
+        "Caller says her son had a fit twenty minutes ago and is still very drowsy. "
+        + "She keeps going back over the day. " * 40
+    )
+    reply = post(stack, {"text": text, "conversation_id": call_id()})
+    assert reply.status_code == 400, reply.text
+    error = reply.json()["error"]
+    assert error.startswith(
+        "The text mentions something that may be an emergency: tell the caller to call emergency services now (911"
+    ), error
+    assert "at most 1000 characters" in error
+
+
+@pytest.mark.parametrize("red_flag", [False, True], ids=["no-red-flag", "red-flag-first"])
+def test_a_text_just_under_the_request_limit_is_a_400_at_once(stack, red_flag):
+    text = ("he had a seizure, " if red_flag else "") + "fever 38.4 and very tired " * 38_000
+    assert len(json.dumps({"text": text}).encode()) < MAX_REQUEST_BYTES
+    started = time.monotonic()
+    reply = post(stack, {"text": text})
+    took = time.monotonic() - started
+    assert reply.status_code == 400, reply.text[:300]
+    assert "at most 1000 characters" in reply.json()["error"]
+    assert ("emergency services now" in reply.json()["error"]) == red_flag, reply.json()
+    assert took < 2.0, f"a {len(text):,}-character text took {took:.1f} s to be answered"
+
+
+@pytest.mark.parametrize("size", [1_000_000, 5_000_000], ids=["1MB", "5MB"])
+def test_a_body_over_the_request_limit_is_a_413_with_an_error(stack, size):
+    reply = post(stack, {"text": "he had a seizure " * (size // 17)})
+    assert reply.status_code == 413, reply.text[:300]
+    assert f"larger than {MAX_REQUEST_BYTES:,} bytes" in reply.json()["error"]
+    assert post(stack, {"text": "temp 38.9"}).json()["urgency"] == "urgent", "no normal answer after the 413"
 
 
 def test_other_methods_are_405_with_allow(stack):

@@ -16,6 +16,7 @@ from typing import Callable, List, Optional
 import pytest
 import requests
 
+from bot.server.patches import MAX_REQUEST_BYTES
 from tests.support.raw_rest import post_json, post_raw
 from tests.support.replies import (
     advice_urgency,
@@ -135,6 +136,55 @@ def test_over_long_message_with_a_red_flag_gets_emergency_advice(chat, where):
     text = one_text(chat.say(message))
     assert "Call emergency services now" in text and "911" in text, f"no emergency advice: {text!r}"
     assert f"{LIMIT} characters" in text and "shorter parts" in text, f"the reply does not name the limit: {text!r}"
+
+
+# Sizes up to the server's request limit (bot/server/patches.py): whatever it accepts is answered
+# by the input guard, at once; a larger body is refused before it is read.
+JUST_UNDER_THE_REQUEST_LIMIT = MAX_REQUEST_BYTES - 2000  # the message; the rest of the body fits in 2000
+OVER_THE_REQUEST_LIMIT = {"1MB": 1_000_000, "5MB": 5_000_000}
+FIRST_REPLY_S = 2.0  # the guard's answer, however long the message (REST, where a reply is one response)
+
+
+@pytest.mark.parametrize("red_flag", [False, True], ids=["no-red-flag", "red-flag-first"])
+def test_a_message_just_under_the_request_limit_is_refused_at_once(chat, red_flag):
+    head = "She had a seizure an hour ago and now she won't wake up properly. " if red_flag else ""
+    message = padded(" I feel dizzy.", JUST_UNDER_THE_REQUEST_LIMIT, head=head)
+    started = time.monotonic()
+    text = one_text(chat.say(message))
+    took = time.monotonic() - started
+    assert f"longer than {LIMIT} characters" in text and "shorter parts" in text, text
+    if red_flag:
+        assert text.startswith("Your message mentions something that may be an emergency. Call emergency services now")
+    else:
+        assert "have not read it" in text and names_care_team(text), text
+    assert_emergency_line(text)
+    if chat.channel == "rest":
+        assert took < FIRST_REPLY_S, f"a {len(message):,}-character message took {took:.1f} s to be answered"
+
+
+@pytest.mark.parametrize("size", OVER_THE_REQUEST_LIMIT.values(), ids=OVER_THE_REQUEST_LIMIT.keys())
+def test_rest_body_over_the_request_limit_is_a_413_with_an_error(stack, size):
+    message = padded(" My husband had a seizure.", size)
+    response = post_json(stack.url, {"sender": new_sender("bad-rest"), "message": message})
+    assert response.status_code == 413, f"expected 413, got {response.status_code}: {response.text[:300]}"
+    body = response.json()
+    assert set(body) == {"error"} and f"larger than {MAX_REQUEST_BYTES:,} bytes" in body["error"], body
+    messages = stack.send(new_sender("bad-rest"), "I feel dizzy")
+    assert advice_urgency(messages) == "urgent", f"no normal answer after the 413: {texts(messages)}"
+
+
+@pytest.mark.parametrize("size", OVER_THE_REQUEST_LIMIT.values(), ids=OVER_THE_REQUEST_LIMIT.keys())
+def test_socket_message_over_the_request_limit_closes_the_connection_and_the_next_is_answered(socket_chat, size):
+    """engine.io refuses it before the guard sees it: no answer, the transport's own 413."""
+    chat = socket_chat()
+    chat.send(padded(" My husband had a seizure.", size))
+    assert chat.collect(timeout=10) == [], "a message over the limit was answered"
+    deadline = time.monotonic() + 10
+    while chat.client.connected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not chat.client.connected, "the connection that sent a message over the limit is still open"
+    messages = plain_messages(socket_chat().say("I feel dizzy", until=reply_complete))
+    assert advice_urgency(messages) == "urgent", f"no normal answer after the refused message: {texts(messages)}"
 
 
 def test_injected_intent_with_entities_is_read_as_a_seizure(chat):

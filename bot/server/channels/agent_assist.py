@@ -5,6 +5,10 @@ POST /webhooks/agent_assist/triage with {"text": ..., "conversation_id": ...} an
 (kept in Rasa's tracker store), so what a caller says over several calls adds up. The answer is
 the structured triage of the whole call so far, words the agent can say, and a call-log note
 (see docs/agent_assist.openapi.yaml). GET /webhooks/agent_assist/ serves the agents' page.
+
+A text over the input guard's limit is not triaged (a 400), but its start is read for red flags as
+in the chat, and the error then opens with the emergency advice; a body over the server's limit
+(bot/server/patches.py) is a 413. Every error is JSON with an `error`.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.server import patches
 from bot.server.channels import pages
-from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, shared_guard
+from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, MessageGuard, shared_guard
+from bot.triage import wording
 from bot.triage.conversation import add_up
 from bot.triage.engine import UNCLEAR
 from bot.triage.helpline import agent_assist_response
@@ -54,7 +59,7 @@ def authorised(request: Request, token: str) -> bool:
     return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
 
 
-def parse_request(request: Request) -> Dict[str, Any]:
+def parse_request(request: Request, guard: MessageGuard) -> Dict[str, Any]:
     """The validated body, or InvalidUsage with a message for the 400."""
     try:
         body = request.json
@@ -68,7 +73,9 @@ def parse_request(request: Request) -> Dict[str, Any]:
     if all(character in SPACES for character in text):
         raise InvalidUsage("'text' must not be empty.")
     if len(text) > MAX_MESSAGE_CHARACTERS:
-        raise InvalidUsage(f"'text' must be at most {MAX_MESSAGE_CHARACTERS} characters; send it in parts.")
+        if guard.over_long_names_red_flag(text):
+            raise InvalidUsage(wording.agent_text_too_long_red_flag(MAX_MESSAGE_CHARACTERS))
+        raise InvalidUsage(wording.agent_text_too_long(MAX_MESSAGE_CHARACTERS))
     conversation_id = body.get("conversation_id")
     if conversation_id is None:
         conversation_id = uuid.uuid4().hex
@@ -111,7 +118,7 @@ class AgentAssistInput(InputChannel):
             if not authorised(request, token):
                 return error("Missing or wrong bearer token.", 401, **{"WWW-Authenticate": "Bearer"})
             try:
-                call = parse_request(request)
+                call = parse_request(request, guard)
             except InvalidUsage as exception:
                 return error(str(exception), 400)
             sender_id = self.sender_id(call["conversation_id"])
@@ -139,5 +146,9 @@ class AgentAssistInput(InputChannel):
             )
             body["replies"] = [m["text"] for m in collector.messages if m.get("text")]
             return response.json(body)
+
+        @webhook.exception(PayloadTooLarge)
+        async def too_large(request: Request, exception: PayloadTooLarge) -> HTTPResponse:
+            return error(patches.REQUEST_TOO_LARGE, 413)
 
         return webhook

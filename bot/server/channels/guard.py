@@ -25,6 +25,8 @@ from bot.triage.recognition.extractor import SymptomExtractor, shared_extractor
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARACTERS = 1000
+# How much of an over-long message is read for red flags (MessageGuard.over_long_names_red_flag says why).
+RED_FLAG_SCAN_CHARACTERS = 2 * MAX_MESSAGE_CHARACTERS
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,39 @@ class MessageGuard:
         """Read by the symptom recogniser alone: no dialogue, no conversation state."""
         return any(m.red_flag for m in self.extractor.extract(text).mentions)
 
+    def names_red_flag(self, text: str) -> bool:
+        """`mentions_red_flag` where an answer must go out whatever happens: a recogniser that fails
+        reads as no red flag, and the answer without the emergency wording still names emergency
+        services."""
+        try:
+            return self.mentions_red_flag(text)
+        except Exception:
+            logger.exception("The symptom recogniser failed in the input guard; sent the generic safe answer.")
+            return False
+
+    def over_long_names_red_flag(self, text: str) -> bool:
+        """Whether the first RED_FLAG_SCAN_CHARACTERS (twice the limit) of an over-long message
+        name a red flag.
+
+        Not all of it: spaCy refuses a text over 1,000,000 characters (E088), which left a 5 MB
+        message with no answer at all, and the recogniser's cost grows faster than the text (spaCy's
+        tokenizer on long runs without spaces, the clause searched around each mention): 2,000
+        characters of an ordinary account take under a tenth of a second (a third of one on a
+        2-core machine busy with other work), the worst inputs tried (a run of quote marks, one red
+        flag said over and over without punctuation) 2 to 6 s on that busy machine, and twice the
+        length about four times as long. Twice the limit still reads whole a message a little over
+        it, a pasted note or a long story with the red flag at its end. A red flag further in is
+        not read; the refusal names emergency services anyway.
+        """
+        return self.names_red_flag(text[:RED_FLAG_SCAN_CHARACTERS])
+
+    def too_long_reply(self, text: str) -> str:
+        """The refusal of an over-long message: not read as a turn, but never ignored for red flags."""
+        return self.replies.too_long_red_flag if self.over_long_names_red_flag(text) else self.replies.too_long
+
     def failure_reply(self, text: str) -> str:
         """The answer when handling failed: emergency wording for a red flag, care team otherwise."""
-        try:
-            red_flag = self.mentions_red_flag(text)
-        except Exception:
-            logger.exception("The symptom recogniser failed on the fallback path; sent the generic safe answer.")
-            red_flag = False
-        return self.replies.failure_red_flag if red_flag else self.replies.failure
+        return self.replies.failure_red_flag if self.names_red_flag(text) else self.replies.failure
 
     def refusal(self, text: Any, sender_id: str) -> Optional[str]:
         """The answer for a message that must not reach the dialogue, or None to let it through."""
@@ -97,8 +124,7 @@ class MessageGuard:
         if not text.strip():
             return self.replies.empty
         if len(text) > MAX_MESSAGE_CHARACTERS:
-            # Not read as a conversation turn, but never ignored for red flags.
-            return self.replies.too_long_red_flag if self.mentions_red_flag(text) else self.replies.too_long
+            return self.too_long_reply(text)
         if not self.limiter.allow(sender_id):
             return self.replies.too_fast
         return None

@@ -3,7 +3,9 @@
 Requests and replies keep Rasa's standard shape, so existing clients work unchanged. What
 changes: a malformed request gets a 400 with a JSON error instead of a server error, a message
 goes through the input guard (empty, non-text, over-long, flooding, "/intent" injection), and a
-sender id is required, so that strangers never share Rasa's "default" conversation.
+sender id is required, so that strangers never share Rasa's "default" conversation. A body over
+the server's limit (bot/server/patches.py) gets a 413 with a JSON error; any message under it gets
+an answer.
 
 A client may send a `message_id` with each message and send the message again, with the same
 id, when it got no answer: it is then answered without being handled twice (bot/server/channels/redelivery.py).
@@ -16,7 +18,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -38,6 +40,10 @@ async def bad_request(request: Request, exception: InvalidUsage) -> HTTPResponse
     if "parsing body as json" in message:
         message = "The body must be valid JSON, encoded as UTF-8."
     return response.json({"error": message}, status=400)
+
+
+async def too_large(request: Request, exception: PayloadTooLarge) -> HTTPResponse:
+    return response.json({"error": patches.REQUEST_TOO_LARGE}, status=413)
 
 
 class SafeRestInput(RestInput):
@@ -83,6 +89,7 @@ class SafeRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = super().blueprint(shared_guard().wrap(on_new_message))
         webhook.exception(InvalidUsage)(bad_request)
+        webhook.exception(PayloadTooLarge)(too_large)
 
         patches.install_when_served(webhook)
 

@@ -3,7 +3,9 @@
 - The page is served by Rasa itself at /webhooks/webchat/chat, so the socket is same-origin and
   the default allowed origin is the page's own. WEBCHAT_ALLOWED_ORIGINS (comma-separated) allows
   others, for a clinic or charity site that embeds the widget.
-- Every message goes through the input guard, like the other channels.
+- Every message goes through the input guard, like the other channels. A socket.io message over
+  the server's request limit (bot/server/patches.py) never reaches it: engine.io closes the
+  connection (the transport's 413).
 - Emergency advice is marked for the widget (rasa-webchat's `customCss`), so that the page shows
   it as a highlighted block; phone numbers and web addresses become links.
 - The structured triage payload is for the agent-assist tool, not for patients: it is not sent
@@ -103,6 +105,7 @@ class WebchatInput(SocketIOInput):
         # Rasa opens the socket to every origin ([] turns engine.io's check off); None restores
         # engine.io's default, the page's own origin, unless origins are configured.
         sio.eio.cors_allowed_origins = self.allowed_origins
+        sio.eio.max_http_buffer_size = patches.MAX_REQUEST_BYTES
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:

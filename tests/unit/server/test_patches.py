@@ -1,12 +1,17 @@
 """Every patch to Rasa is installed from one place, once per process and once per agent."""
 
+import asyncio
+import json
 import logging
+import uuid
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from sanic import Blueprint, Sanic
 
 from bot.server import patches, quiet_warnings
 from bot.server.action_response_validation import validate_action_result
+from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS
 from bot.server.stores.tracker_store import reraise
 
 
@@ -73,3 +78,22 @@ def test_deprecation_warnings_stay_quiet_after_rasa_sets_up_its_own_filters():
     finally:
         warnings.filters[:] = saved_filters
         rasa_main.configure_logging_and_warnings = saved_configure
+
+
+def test_every_channel_limits_the_request_size_before_the_app_serves():
+    blueprint = Blueprint(f"channel_{uuid.uuid4().hex[:8]}")
+    patches.install_when_served(blueprint)
+    app = Sanic(f"app_{uuid.uuid4().hex[:8]}")
+    (limit,) = [f.listener for f in blueprint._future_listeners if f.event == "before_server_start"]
+    asyncio.run(limit(app, None))
+    assert app.config.REQUEST_MAX_SIZE == patches.MAX_REQUEST_BYTES
+
+
+def test_the_longest_message_fits_in_the_request_limit_however_it_is_escaped():
+    longest = {
+        "sender": "s" * 128,
+        "message": "\U0001f975" * MAX_MESSAGE_CHARACTERS,  # each written as two \\u escapes
+        "message_id": "m" * 128,
+        "metadata": {"language": "en"},
+    }
+    assert len(json.dumps(longest).encode()) < patches.MAX_REQUEST_BYTES / 10

@@ -2,11 +2,12 @@
 
 import asyncio
 import logging
+import time
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, FloodLimiter, MessageGuard
+from bot.server.channels.guard import MAX_MESSAGE_CHARACTERS, RED_FLAG_SCAN_CHARACTERS, FloodLimiter, MessageGuard
 from bot.server.stores.tracker_store import TrackerStoreUnavailable
 
 
@@ -53,6 +54,51 @@ def test_long_message_with_a_red_flag_still_gets_emergency_advice(guard):
     assert replies[0].startswith(
         "Your message mentions something that may be an emergency. Call emergency services now"
     )
+
+
+DIARY = "Sorry this is so long, I am writing down everything from today so that I don't forget any of it. "
+SEIZURE = " Then at the kitchen table my wife had a seizure."
+EMERGENCY_FIRST = "Your message mentions something that may be an emergency. Call emergency services now"
+
+
+def diary(length, then=""):
+    """A caregiver's long account of the day, `length` characters, `then` at its end."""
+    return (DIARY * (length // len(DIARY) + 1))[: length - len(then)] + then
+
+
+@pytest.mark.parametrize("length", [MAX_MESSAGE_CHARACTERS + 1, 1_000_001, 5_000_000], ids=["1001", "1M", "5M"])
+def test_a_message_of_any_length_gets_the_too_long_answer_at_once(guard, length):
+    """Past 1,000,000 characters spaCy refuses to read (E088): the whole text must never reach it."""
+    started = time.monotonic()
+    replies, received = handled(guard, diary(length))
+    took = time.monotonic() - started
+    assert received is None and replies == [guard.replies.too_long]
+    assert took < 2.0, f"a {length}-character message took {took:.2f} s to refuse"
+
+
+@pytest.mark.parametrize("length", [1_000_001, 5_000_000], ids=["1M", "5M"])
+def test_a_huge_message_that_starts_with_a_red_flag_gets_emergency_advice(guard, length):
+    text = "My wife had a seizure and I can't wake her up. " + diary(length - 47)
+    replies, _ = handled(guard, text)
+    assert replies[0].startswith(EMERGENCY_FIRST), replies
+
+
+def test_a_red_flag_within_twice_the_limit_is_read(guard):
+    replies, _ = handled(guard, diary(RED_FLAG_SCAN_CHARACTERS, then=SEIZURE))
+    assert replies[0].startswith(EMERGENCY_FIRST), replies
+
+
+def test_a_red_flag_past_twice_the_limit_is_not_read_but_the_answer_names_emergency_services(guard):
+    """The bound, as documented: the refusal still says when to call emergency services."""
+    replies, _ = handled(guard, diary(RED_FLAG_SCAN_CHARACTERS + len(SEIZURE), then=SEIZURE))
+    assert replies == [guard.replies.too_long]
+    assert "seizure" in replies[0] and "911" in replies[0]
+
+
+def test_the_too_long_answer_goes_out_even_when_the_recogniser_fails(guard, monkeypatch):
+    monkeypatch.setattr(guard, "mentions_red_flag", lambda text: 1 / 0)
+    replies, received = handled(guard, diary(5_000_000, then=SEIZURE))
+    assert received is None and replies == [guard.replies.too_long]
 
 
 def test_flood_is_slowed_not_dropped_silently(guard):
