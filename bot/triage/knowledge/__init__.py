@@ -166,6 +166,20 @@ class Helpline:
     hours_quote: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class RedFlagEntry:
+    """One presentation the assistant calls an emergency, as a triage nurse would name it, with the
+    clinical anchor that justifies it and the rules that recognise it (red_flag_catalogue.yml):
+    symptoms whose own red-flag rules do, red-flag combinations and NEWS2 red bands, by id."""
+
+    id: str
+    title: str
+    anchor: str
+    symptoms: Tuple[str, ...] = ()
+    combinations: Tuple[str, ...] = ()
+    vital_signs: Tuple[str, ...] = ()
+
+
 # The related_symptoms key for a report in which no symptom could be matched.
 NOTHING_RECOGNISED = "nothing_recognised"
 
@@ -205,6 +219,9 @@ class Knowledge:
     compositions: Tuple[dict, ...] = field(repr=False, default=())
     # Sets of symptom ids that together are an emergency (red_flag_combinations.yml).
     red_flag_combinations: Tuple[FrozenSet[str], ...] = ()
+    # The same sets by their ids, which the red-flag catalogue names.
+    red_flag_combinations_by_id: Dict[str, FrozenSet[str]] = field(repr=False, default_factory=dict)
+    red_flag_catalogue: Tuple[RedFlagEntry, ...] = ()
 
     def therapy_kind_label(self, therapy_or_kind: str) -> str:
         if therapy_or_kind in self.therapy_kinds:
@@ -352,10 +369,15 @@ def load_knowledge() -> Knowledge:
 
     follow_up = _read_follow_up(groups, symptoms)
     vital_signs = _read("vital_signs.yml")
+    emergency_bands = []
     for name, sign in vital_signs["signs"].items():
         for band in sign["bands"]:
             _check(band["symptom"] in symptoms, f"vital sign {name} names unknown symptom {band['symptom']}")
             _check(bool(band.get("anchor")), f"a band of vital sign {name} has no clinical anchor")
+            if band.get("emergency"):
+                _check(bool(band.get("id")), f"an emergency band of vital sign {name} has no id")
+                emergency_bands.append(band["id"])
+    _check(len(emergency_bands) == len(set(emergency_bands)), "an emergency band id is used twice")
 
     compositions = tuple(_read("compositions.yml")["rules"])
     for rule in compositions:
@@ -368,12 +390,17 @@ def load_knowledge() -> Knowledge:
             or bool(rule.get("anchor")),
             f"the compositional rule for {rule['symptom']} is a red flag with no clinical anchor",
         )
-    combinations = []
+    combinations: Dict[str, FrozenSet[str]] = {}
     for combination in _read("red_flag_combinations.yml")["combinations"]:
         unknown = [s for s in combination["symptoms"] if s not in symptoms]
         _check(not unknown, f"a red-flag combination names unknown symptoms {unknown}")
         _check(bool(combination.get("anchor")), f"the red-flag combination {combination['symptoms']} has no anchor")
-        combinations.append(frozenset(combination["symptoms"]))
+        _check(
+            combination.get("id") not in (None, *combinations),
+            f"the red-flag combination {combination['symptoms']} has no id, or one already used",
+        )
+        combinations[combination["id"]] = frozenset(combination["symptoms"])
+    catalogue = _read_red_flag_catalogue(symptoms, compositions, combinations, emergency_bands)
 
     return Knowledge(
         sources=sources,
@@ -389,8 +416,62 @@ def load_knowledge() -> Knowledge:
         language=_read("language.yml"),
         vital_signs=vital_signs,
         compositions=compositions,
-        red_flag_combinations=tuple(combinations),
+        red_flag_combinations=tuple(combinations.values()),
+        red_flag_combinations_by_id=combinations,
+        red_flag_catalogue=catalogue,
     )
+
+
+def symptoms_with_red_flag_rules(symptoms: Dict[str, Symptom], compositions: Sequence[dict]) -> FrozenSet[str]:
+    """Symptoms that a rule of their own makes an emergency: their urgency, a red-flag phrase, a
+    severity word, or a compositional rule that is a red flag."""
+    own = {s.id for s in symptoms.values() if s.urgency == "emergency" or s.red_flag_phrases or s.severe_is_red_flag}
+    return frozenset(own | {rule["symptom"] for rule in compositions if rule["red_flag"]})
+
+
+def _read_red_flag_catalogue(
+    symptoms: Dict[str, Symptom],
+    compositions: Sequence[dict],
+    combinations: Dict[str, FrozenSet[str]],
+    emergency_bands: Sequence[str],
+) -> Tuple[RedFlagEntry, ...]:
+    """The catalogue, each entry anchored and naming only rules that exist and make an emergency."""
+    red_flag_symptoms = symptoms_with_red_flag_rules(symptoms, compositions)
+    entries = []
+    for raw in _read("red_flag_catalogue.yml")["entries"]:
+        by = raw.get("recognised_by") or {}
+        entry = RedFlagEntry(
+            id=raw["id"],
+            title=raw["title"],
+            anchor=raw["anchor"],
+            symptoms=tuple(by.get("symptoms", [])),
+            combinations=tuple(by.get("combinations", [])),
+            vital_signs=tuple(by.get("vital_signs", [])),
+        )
+        _check(entry.id not in {e.id for e in entries}, f"red-flag catalogue entry {entry.id} is listed twice")
+        _check(bool(entry.title and entry.anchor), f"red-flag catalogue entry {entry.id} has no title or anchor")
+        _check(
+            bool(entry.symptoms or entry.combinations or entry.vital_signs),
+            f"red-flag catalogue entry {entry.id} names no rule that recognises it",
+        )
+        for symptom_id in entry.symptoms:
+            _check(symptom_id in symptoms, f"red-flag catalogue entry {entry.id} names unknown symptom {symptom_id}")
+            _check(
+                symptom_id in red_flag_symptoms,
+                f"red-flag catalogue entry {entry.id} names {symptom_id}, which no red-flag rule of its own marks",
+            )
+        for combination_id in entry.combinations:
+            _check(
+                combination_id in combinations,
+                f"red-flag catalogue entry {entry.id} names unknown combination {combination_id}",
+            )
+        for band_id in entry.vital_signs:
+            _check(
+                band_id in emergency_bands,
+                f"red-flag catalogue entry {entry.id} names {band_id}, which is no emergency band of vital_signs.yml",
+            )
+        entries.append(entry)
+    return tuple(entries)
 
 
 def _read_follow_up(groups: Dict[str, str], symptoms: Dict[str, Symptom]) -> FollowUp:

@@ -123,8 +123,15 @@ class CompositionalRules:
         )
 
     def _side_near(self, norms: Sequence[str], start: int, end: int, rule: CompositionRule) -> bool:
+        """One of the rule's `sides` within its window of the span, and not denied by a negation
+        outside the span ("a terrible headache but she's not confused")."""
         begin, finish = max(0, start - rule.window), min(len(norms), end + rule.window)
-        return any(sequence_at(norms, i, rule.sides) for i in range(begin, finish))
+        for index in range(begin, finish):
+            if sequence_at(norms, index, rule.sides):
+                negation = self._negation_before(norms, index)
+                if negation is None or start <= negation < end:
+                    return True
+        return False
 
 
 def _occurrences(norms: Sequence[str], sequences: Sequence[Tuple[str, ...]]) -> List[Tuple[int, int]]:

@@ -163,16 +163,26 @@ class SymptomExtractor:
     def _symptom_mentions(self, doc: Doc, norms: Sequence[str]) -> List[Mention]:
         mentions = []
         # A composition that contains a phrase's match replaces it ("face not swollen" is face
-        # swelling denied, not swelling); one that only partly overlaps a phrase's match gives way
-        # to it (in "can't breathe properly, gasping" the phrase keeps its negation).
+        # swelling denied, not swelling), except a red-flag phrase inside a plain composition, which
+        # stays ("knees are icy and mottled"). One that only partly overlaps a phrase's match gives
+        # way to it (in "can't breathe properly, gasping" the phrase keeps its negation), unless it
+        # is a red flag for the phrase's own symptom: then both count ("gums have been bleeding for
+        # two hours", "bp is really low"). A composition never takes a red flag away.
         phrases = self.lexicon.matches(doc)
         compositions = [
             c
             for c in self.compositions.matches(doc)
-            if all(not _overlaps(c[0], p[0]) or (_contains(c[0], p[0]) and c[0].label_ != DENIAL_ONLY) for p in phrases)
+            if all(
+                not _overlaps(c[0], p[0])
+                or (_contains(c[0], p[0]) and c[0].label_ != DENIAL_ONLY)
+                or _raises_to_red_flag(c, p)
+                for p in phrases
+            )
         ]
         compositions = [c for c in compositions if c[0] in spacy.util.filter_spans([k[0] for k in compositions])]
-        matches = [p for p in phrases if not any(_contains(c[0], p[0]) for c in compositions)] + compositions
+        matches = [
+            p for p in phrases if not any(_contains(c[0], p[0]) and not _keeps_red_flag(c, p) for c in compositions)
+        ] + compositions
         starts = sorted({span.start for span, _, _ in matches})
         for span, symptom_id, red_flag_phrase in matches:
             symptom = self.knowledge.symptoms[symptom_id]
@@ -210,6 +220,17 @@ class SymptomExtractor:
 
 def _overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def _raises_to_red_flag(composition: Tuple[Span, str, bool], phrase: Tuple[Span, str, bool]) -> bool:
+    """A red-flag composition read as the clause says, over a plain phrase of the same symptom."""
+    return composition[1] == phrase[1] and composition[2] and not phrase[2] and composition[0].label_ == ""
+
+
+def _keeps_red_flag(composition: Tuple[Span, str, bool], phrase: Tuple[Span, str, bool]) -> bool:
+    """A red-flag phrase inside a plain composition read as the clause says stays a mention: a
+    composition never takes a red flag away ("knees are icy and mottled")."""
+    return phrase[2] and not composition[2] and composition[0].label_ == ""
 
 
 def _contains(a: Span, b: Span) -> bool:
