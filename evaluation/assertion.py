@@ -78,11 +78,11 @@ def score(messages: Sequence[dict], read: AssertionReader) -> AssertionFigures:
     return figures
 
 
-corpus_split = learned.split_messages
-
-
 def assertion_sets() -> Dict[str, List[dict]]:
-    sets = {"training split": corpus_split("training"), "validation split": corpus_split("validation")}
+    sets = {
+        "training split": learned.split_messages("training"),
+        "validation split": learned.split_messages("validation"),
+    }
     for path in recorded_sets():
         sets[f"blind {path.stem}"] = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
     return sets

@@ -47,6 +47,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT, RESOLVED
+from bot.triage.recognition import learned
 from bot.triage.recognition.extractor import SymptomExtractor
 from bot.triage.recognition.mentions import Mention
 from evaluation import assertion
@@ -312,7 +313,7 @@ def main(argv: List[str]) -> int:
     with mock.patch.object(assertion, "assertion_sets", lambda: comparison_sets(skipped)):
         lines = assertion.report(readers)
     lines[0] = "# Assertion on located mentions: the clause rules and medspaCy's ConText"
-    lines += ["", "## Time per message", ""] + timing(assertion.corpus_split("validation"), extractor, lay)
+    lines += ["", "## Time per message", ""] + timing(learned.split_messages("validation"), extractor, lay)
     lines += [
         "",
         "Blind sets scored: those whose first score is recorded (tests/data/blind/HISTORY.md)"

@@ -134,6 +134,6 @@ def test_blind_sets_are_the_recorded_ones_less_those_skipped(tmp_path):
     (tmp_path / "second-set.yml").write_text("{{{\n", encoding="utf-8")
     (tmp_path / "unrecorded-set.yml").write_text("{{{\n", encoding="utf-8")
     with mock.patch.object(blind, "HISTORY", tmp_path / "HISTORY.md"):
-        with mock.patch.object(assertion_context.assertion, "corpus_split", lambda name: []):
+        with mock.patch.object(assertion_context.assertion.learned, "split_messages", lambda name: []):
             sets = comparison_sets({"second-set"})
     assert sorted(sets) == ["blind first-set", "training split", "validation split"]
