@@ -50,14 +50,14 @@ class CompositionalRules:
             CompositionRule(
                 symptom_id=rule["symptom"],
                 red_flag=bool(rule["red_flag"]),
-                parts=tuple(tokens.norm_sequences(rule["parts"])),
-                changes=tuple(tokens.norm_sequences(rule.get("changes", []))),
-                sides=tuple(tokens.norm_sequences(rule.get("sides", []))),
+                parts=tokens.norm_sequences(rule["parts"]),
+                changes=tokens.norm_sequences(rule.get("changes", [])),
+                sides=tokens.norm_sequences(rule.get("sides", [])),
                 window=rule["window"],
                 negated_first=bool(rule.get("negated_first")),
                 normal_state=rule.get("reads_as") == "denied",
                 denial_only=rule.get("reads_as") == "denial_only",
-                crosses=tuple(tokens.norm_sequences(rule.get("crosses", []))),
+                crosses=tokens.norm_sequences(rule.get("crosses", [])),
             )
             for rule in knowledge.compositions
         ]

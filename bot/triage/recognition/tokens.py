@@ -3,7 +3,7 @@ and contractions do not matter: "cant", "can't", "cannot"), with "'s" read as "s
 
 from __future__ import annotations
 
-from typing import Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
 
 import spacy
 from spacy.tokens import Doc
@@ -36,18 +36,33 @@ class Tokens:
             self.vocabulary.update(t.norm_ for t in doc if t.is_alpha)
         return docs
 
-    def norm_sequences(self, phrases: Iterable[str]) -> List[Tuple[str, ...]]:
+    def norm_sequences(self, phrases: Iterable[str]) -> "NormSequences":
         """Cue phrases as NORM sequences, longest first."""
-        sequences = {tuple(t.norm_ for t in self.tokenise(p)) for p in phrases}
-        return sorted(sequences, key=len, reverse=True)
+        return NormSequences(tuple(t.norm_ for t in self.tokenise(p)) for p in phrases)
 
     def contains(self, text: str, sequences: Sequence[Tuple[str, ...]]) -> bool:
         norms = [t.norm_ for t in self.tokenise(text)]
         return any(sequence_at(norms, i, sequences) for i in range(len(norms)))
 
 
+class NormSequences(tuple):
+    """NORM sequences, longest first, indexed by their first word: finding one at a position looks
+    only at those that start with the word there, so that the rules' cost does not grow with the
+    number of phrases they list (each message is scanned at every position for every rule)."""
+
+    def __new__(cls, sequences: Iterable[Tuple[str, ...]]) -> "NormSequences":
+        ordered = super().__new__(cls, sorted(set(sequences), key=len, reverse=True))
+        ordered.by_first: Dict[str, List[Tuple[str, ...]]] = {}
+        for sequence in ordered:
+            if sequence:
+                ordered.by_first.setdefault(sequence[0], []).append(sequence)
+        return ordered
+
+
 def sequence_at(norms: Sequence[str], index: int, sequences: Iterable[Tuple[str, ...]]) -> int:
-    """Length of the first sequence that starts at `index`, else 0."""
+    """Length of the first (longest) sequence that starts at `index`, else 0."""
+    if isinstance(sequences, NormSequences):
+        sequences = sequences.by_first.get(norms[index], ()) if index < len(norms) else ()
     for sequence in sequences:
         if tuple(norms[index : index + len(sequence)]) == sequence:
             return len(sequence)
