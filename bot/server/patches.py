@@ -8,7 +8,9 @@ logging, before any message): `install_process_patches`
 - the action server's answers are validated with a validator built once, not on every call
   (bot/server/action_response_validation.py; tests/unit/server/test_action_response_validation.py);
 - conversation text is redacted from Rasa's structured log events above DEBUG
-  (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py).
+  (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py);
+- a tracker is copied (before each action) without replaying the whole conversation
+  (bot/server/stores/tracker_cache.py; tests/unit/server/stores/test_tracker_cache.py).
 
 Before anything else is imported, by ops/rasa_cli.py (how the project starts `rasa`):
 `bot.server.quiet_warnings.quiet_dependency_warnings` (a module of its own: importing this one
@@ -47,6 +49,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
 from bot.server import action_response_validation, log_redaction
+from bot.server.stores.tracker_cache import install_copy_without_replay
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ _patched_agents: set = set()
 def install_process_patches() -> None:
     action_response_validation.install()
     log_redaction.install()
+    install_copy_without_replay()
 
 
 def install_loud_tracker_store(agent: Any) -> None:

@@ -10,16 +10,23 @@ an empty conversation and keeps a failed write in memory, never to be read again
 in which someone reported a seizure would silently start over. Here every database error is
 raised as TrackerStoreUnavailable, so the input guard answers with the safe care-team advice; the
 error is logged once per outage, and the health endpoint (bot/server/channels/health.py) reports it.
+
+And a message does not read the whole conversation back: the store keeps the trackers it last read
+or wrote (tracker_cache.py) and, before using one, checks in one indexed query that the database
+holds what it held then (another Rasa server may have handled the conversation since). A save
+writes only the events added since, each serialised once, as Rasa's own store does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import logging
 import os
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional, Text
+from typing import Any, Dict, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -30,7 +37,20 @@ from rasa.core.tracker_store import (
     create_engine_kwargs,
     validate_port,
 )
+from rasa.shared.core.events import Event, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.server.stores.tracker_cache import (
+    DEFAULT_CACHED_EVENTS,
+    CachedConversation,
+    Stamp,
+    TrackerCache,
+    read_back,
+    snapshot,
+    stored_events,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +129,11 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         event_broker: Any = None,
         query: Optional[Dict] = None,
         startup_timeout: float = 10,
+        cached_events: int = DEFAULT_CACHED_EVENTS,
         **kwargs: Any,
     ) -> None:
+        """`cached_events`: how many events the tracker cache may hold in all (0: none, every message
+        reads its conversation back as Rasa's own store does)."""
         # Not SQLTrackerStore.__init__: it may loop forever, or start with no tables and no error.
         try:
             url = sa.engine.make_url(
@@ -124,6 +147,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.fault = Fault(f"The tracker store ({url.get_backend_name()})")
         self._tables_ready = False
+        self.cache = TrackerCache(int(cached_events)) if int(cached_events) > 0 else None
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
         self._connect(float(startup_timeout))
 
@@ -176,14 +200,69 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             ) from error
         self.fault.recovered()
 
+    def _stamp(self, session: sa.orm.Session, sender_id: Text) -> Stamp:
+        """The conversation's stamp: one query on the sender_id index."""
+        events = self.SQLEvent.__table__
+        count, last_id = session.execute(
+            sa.select(sa.func.count(events.c.id), sa.func.max(events.c.id)).where(events.c.sender_id == sender_id)
+        ).one()
+        return Stamp(count, last_id)
+
     # These stay `async def`: Rasa wraps a store without them in a deprecated adapter.
-    async def save(self, tracker: Any) -> None:
+    async def save(self, tracker: DialogueStateTracker) -> None:
         with self._reaching_database("save"):
-            await super().save(tracker)
+            if self.cache is None:
+                await super().save(tracker)
+            else:
+                await self._save_and_keep(tracker)
+
+    async def _save_and_keep(self, tracker: DialogueStateTracker) -> None:
+        """Write the events added since the conversation was read or saved, and keep the tracker
+        that reading it back would build.
+
+        For a tracker the cache does not know (or a database changed since), what is stored is
+        counted as Rasa's store counts it (the events of the latest session), the rest is written,
+        and nothing is kept.
+        """
+        sender_id = tracker.sender_id
+        cached = self.cache.forget(sender_id)  # kept again only once the new events are committed
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            before = self._stamp(session, sender_id)
+            kept, stored = None, None
+            if before.events == 0:
+                stored = 0
+            elif cached is not None and cached.stamp == before and cached.domain is self.domain:
+                kept, stored = cached.tracker, stored_events(tracker, cached)
+            known = stored is not None
+            if not known:
+                stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            rows = event_rows(sender_id, list(itertools.islice(tracker.events, stored, None)))
+            after = before
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                after = self._stamp(session, sender_id)
+            session.commit()
+        if known:
+            written = deserialise_events([json.loads(row["data"]) for row in rows])
+            conversation = read_back(kept, written, sender_id, self.domain.slots)
+            self.cache.keep(sender_id, CachedConversation(after, conversation, self.domain))
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Any:
         with self._reaching_database("retrieve"):
-            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+            if self.cache is None or fetch_events_from_all_sessions:
+                return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+            with self.session_scope() as session:
+                stamp = self._stamp(session, sender_id)
+            cached = self.cache.get(sender_id, stamp, self.domain)
+            if cached is not None:
+                return snapshot(cached.tracker) if cached.tracker is not None else None
+            # Read after the stamp: a write in between makes the stamp older than the tracker,
+            # and the next message reads again (never the other way round).
+            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions=False)
+            kept = snapshot(tracker) if tracker is not None else None
+            self.cache.keep(sender_id, CachedConversation(stamp, kept, self.domain))
+            return tracker
 
     async def keys(self) -> Any:
         with self._reaching_database("keys"):
@@ -205,6 +284,24 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                 )
             finally:
                 transaction.rollback()
+
+
+def event_rows(sender_id: Text, events: List[Event]) -> List[Dict[str, Any]]:
+    """The rows Rasa's SQLTrackerStore.save writes for these events (rasa/core/tracker_store.py)."""
+    rows = []
+    for event in events:
+        data = event.as_dict()
+        rows.append(
+            {
+                "sender_id": sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
+        )
+    return rows
 
 
 def inner_tracker_store(agent: Any) -> Optional[TrackerStore]:
