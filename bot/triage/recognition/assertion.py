@@ -26,6 +26,7 @@ class ClauseAssertion:
         self.negation_cues = tokens.norm_sequences(negation["before"])
         self.pseudo_negations = tokens.norm_sequences(negation["pseudo"])
         self.pseudo_after = tokens.norm_sequences(negation["pseudo_after"])
+        self.persisting_after = tokens.norm_sequences(negation["persisting_after"])
         self.interjection_followers = set(negation["interjection_followers"])
         self.clause_breaks = tokens.norm_sequences(negation["clause_breaks"])
         self.clause_punctuation = set(negation["clause_punctuation"])
@@ -135,6 +136,8 @@ class ClauseAssertion:
         end = min(self.clause_end(doc, norms, span.end), span.end + self.window)
         # "never had a headache like this" reports one; "no fits or anything like that" denies.
         never_like_this = any(sequence_at(norms, i, self.pseudo_after) for i in range(span.end, end))
+        if any(sequence_at(norms, i, self.persisting_after) for i in range(span.end, end)):
+            return False  # the negation is of its stopping: "not once has the headache let up"
         begin = max(self.clause_start(doc, norms, span.start), span.start - self.window)
         index = begin
         while index < span.start:

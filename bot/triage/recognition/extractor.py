@@ -61,15 +61,18 @@ class SymptomExtractor:
         self.treatment = TreatmentReader(self.tokens, self.knowledge)
         self.caregiver_matcher = PhraseMatcher(self.tokens.nlp.vocab, attr="NORM")
         self.caregiver_matcher.add("caregiver", self.tokens.phrase_docs(self.language["caregiver"]["phrases"]))
-        self.spelling = SpellingNormaliser(
-            self.tokens.vocabulary, common_words if common_words is not None else load_common_words()
-        )
         self.assertion = ClauseAssertion(self.tokens, self.language)
         self.compositions = CompositionalRules(self.tokens, self.knowledge)
         self.readings = TemperatureReader(self.tokens, self.language, self.make_doc)
         self.vitals = VitalSignsReader(self.knowledge.vital_signs)
         self.severity_cues = self.tokens.norm_sequences(self.language["severity"]["before"])
         self.worsening_cues = self.tokens.norm_sequences(self.language["worsening"]["words"])
+        # Last, so that the cues' and rules' words are known to it too.
+        self.spelling = SpellingNormaliser(
+            self.tokens.vocabulary,
+            common_words if common_words is not None else load_common_words(),
+            keep=self.tokens.cue_words,
+        )
         self.question_words = set(self.language["question"]["first_words"])
 
     def make_doc(self, text: str) -> Doc:

@@ -29,10 +29,11 @@ def load_common_words() -> FrozenSet[str]:
 
 
 class SpellingNormaliser:
-    def __init__(self, vocabulary: Iterable[str], common_words: FrozenSet[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], common_words: FrozenSet[str], keep: Iterable[str] = ()) -> None:
+        """`keep`: words that are never corrected (the cues' and rules' words) but not corrected towards."""
         self.vocabulary = frozenset(vocabulary)
         self.correctable = sorted(w for w in self.vocabulary if len(w) >= MIN_CORRECTABLE_LENGTH - 1)
-        self.common_words = common_words - self.vocabulary
+        self.common_words = (common_words | frozenset(keep)) - self.vocabulary
 
     def normalise(self, doc: Doc) -> Doc:
         """Set each misspelt token's NORM to the vocabulary word it is closest to, in place."""

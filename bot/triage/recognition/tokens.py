@@ -19,6 +19,9 @@ class Tokens:
         self.nlp = spacy.blank("en")
         # Every word of every phrase the matchers know: spelling corrects towards these only.
         self.vocabulary: Set[str] = set()
+        # Every word of the cues and compositional rules: never corrected ("spidery" is not a
+        # misspelt "shivery"), though spelling does not correct towards them.
+        self.cue_words: Set[str] = set()
 
     def tokenise(self, text: str) -> Doc:
         doc = self.nlp.make_doc(text)
@@ -37,8 +40,10 @@ class Tokens:
         return docs
 
     def norm_sequences(self, phrases: Iterable[str]) -> "NormSequences":
-        """Cue phrases as NORM sequences, longest first."""
-        return NormSequences(tuple(t.norm_ for t in self.tokenise(p)) for p in phrases)
+        """Cue phrases as NORM sequences, longest first; their words join `cue_words`."""
+        sequences = NormSequences(tuple(t.norm_ for t in self.tokenise(p)) for p in phrases)
+        self.cue_words.update(word for sequence in sequences for word in sequence)
+        return sequences
 
     def contains(self, text: str, sequences: Sequence[Tuple[str, ...]]) -> bool:
         norms = [t.norm_ for t in self.tokenise(text)]

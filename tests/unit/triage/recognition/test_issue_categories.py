@@ -105,3 +105,27 @@ def test_risk_to_self_or_others_bleeding_that_will_not_stop_and_one_sided_weakne
 )
 def test_hives_with_breathing_trouble_or_faintness_is_an_emergency(extractor, text):
     assert urgency(extractor, text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id,red_flag",
+    [
+        ("he was staring into space smacking his lips and wouldnt answer me", "seizure", True),
+        ("mum just stared at the telly making chewing movements, couldnt get through to her", "seizure", True),
+        ("his writing has gone all spidery, he couldnt sign his name on the form", "handwriting_change", False),
+        ("my handwriting is all over the place today", "handwriting_change", False),
+        ("not once has the headache let up since yesterday", "headache", False),
+    ],
+)
+def test_what_it_looked_like_and_what_has_not_stopped(extractor, text, symptom_id, red_flag):
+    extraction = extractor.extract(text)
+    reports = {r.symptom_id: r for r in extraction.reports}
+    assert symptom_id in reports and not reports[symptom_id].negated, reports
+    assert (triage(extraction.reports).urgency == "emergency") == red_flag
+
+
+def test_a_stare_they_answer_from_is_no_seizure(extractor):
+    assert (
+        "seizure"
+        not in extractor.extract("he stared out the window all afternoon, answered fine when i called").present_ids()
+    )
