@@ -36,10 +36,11 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import requests
 
+from evaluation.procfs import tree_memory_bytes
 from evaluation.turn_latency import PAUSE_S, TURNS
 from ops import stack
 from ops.stack import (
@@ -140,11 +141,19 @@ def measure_rest(before: Path, after: Path, conversations: int) -> Dict[str, Any
                 if index:
                     for name in servers:
                         seconds[name].append(run[name])
+            memory_mb = {
+                name: (tree_memory_bytes(server.pid, "VmHWM") / 1e6, tree_memory_bytes(server.pid, "VmRSS") / 1e6)
+                for name, server in servers.items()
+            }
         finally:
             for server in (*servers.values(), action):
                 server.stop()
     return {
-        name: turn_summary([1000 * statistics.median(run[i] for run in runs) for i in range(len(TURNS))])
+        name: {
+            **turn_summary([1000 * statistics.median(run[i] for run in runs) for i in range(len(TURNS))]),
+            "peak_resident_mb": memory_mb[name][0],
+            "resident_mb_at_end": memory_mb[name][1],
+        }
         for name, runs in seconds.items()
     }
 
@@ -156,11 +165,16 @@ def rest_report(figures: Dict[str, Any], conversations: int) -> str:
         for i in range(len(TURNS))
     )
     ratios = "; ".join(f"{name}: {figures[name]['turn_20_over_turn_3']:.2f}" for name in names)
+    memory = "; ".join(
+        f"{name}: {figures[name]['peak_resident_mb']:.0f} MB peak, "
+        f"{figures[name]['resident_mb_at_end']:.0f} MB at the end"
+        for name in names
+    )
     return (
         "# Latency by turn, before and after the tracker change (over REST)\n\n"
         f"Median of {conversations} conversations of {len(TURNS)} turns, one at a time on each server, "
         "the servers turn for turn: before the change, after it with the tracker cache off "
-        f"(`cached_events: 0`), and after it. Turn 20 / turn 3: {ratios}.\n\n"
+        f"(`cached_events: 0`), and after it. Turn 20 / turn 3: {ratios}. Memory of each Rasa: {memory}.\n\n"
         f"| turn | {' | '.join(names)} (ms) |\n|---|{'---|' * len(names)}\n{rows}\n"
     )
 
@@ -169,14 +183,23 @@ def rest_report(figures: Dict[str, Any], conversations: int) -> str:
 
 
 class PartTimer:
-    """Seconds spent in each part of the current turn, by wrapping the methods that do it."""
+    """Seconds spent in each part of the current turn, and how many calls, by wrapping the methods
+    that do it. A part `within` another is counted in both (not again in "other")."""
 
     def __init__(self) -> None:
         self.seconds: Dict[str, float] = defaultdict(float)
+        self.calls: Dict[str, int] = defaultdict(int)
+        self.within: Dict[str, str] = {}
 
-    def wrap(self, owner: Any, name: str, part: str) -> None:
+    def wrap(self, owner: Any, name: str, part: str, within: str = "") -> None:
         original: Callable = getattr(owner, name)
         timer = self
+        if within:
+            self.within[part] = within
+
+        def count(start: float) -> None:
+            timer.seconds[part] += time.perf_counter() - start
+            timer.calls[part] += 1
 
         if asyncio.iscoroutinefunction(original):
 
@@ -185,7 +208,7 @@ class PartTimer:
                 try:
                     return await original(*args, **kwargs)
                 finally:
-                    timer.seconds[part] += time.perf_counter() - start
+                    count(start)
 
         else:
 
@@ -194,19 +217,21 @@ class PartTimer:
                 try:
                     return original(*args, **kwargs)
                 finally:
-                    timer.seconds[part] += time.perf_counter() - start
+                    count(start)
 
         setattr(owner, name, timed)
 
     @contextmanager
     def turn(self) -> Iterator[Dict[str, float]]:
         self.seconds.clear()
+        self.calls.clear()
         parts: Dict[str, float] = {}
         start = time.perf_counter()
         yield parts
         parts["total"] = time.perf_counter() - start
         parts.update(self.seconds)
-        parts["other"] = parts["total"] - sum(self.seconds.values())
+        parts.update({f"{part} calls": calls for part, calls in self.calls.items()})
+        parts["other"] = parts["total"] - sum(s for part, s in self.seconds.items() if part not in self.within)
 
 
 async def load_served_agent(endpoints: Path) -> Any:
@@ -228,6 +253,7 @@ async def load_served_agent(endpoints: Path) -> Any:
 
 def instrument(agent: Any) -> PartTimer:
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
 
     from bot.server.stores.tracker_store import inner_tracker_store
 
@@ -237,6 +263,7 @@ def instrument(agent: Any) -> PartTimer:
         timer.wrap(store, name, "tracker store")
     timer.wrap(agent.processor, "parse_message", "nlu")
     timer.wrap(agent.processor, "_predict_next_with_tracker", "policies")
+    timer.wrap(Domain, "states_for_tracker_history", "states", within="policies")
     timer.wrap(RemoteAction, "run", "actions")
     return timer
 
@@ -253,7 +280,9 @@ def tracker_state(tracker: Any) -> Dict[str, Any]:
     }
 
 
-async def profile(endpoints: Path, conversations: int, out: Path, check_reads: bool) -> List[List[dict]]:
+async def profile(
+    endpoints: Path, conversations: int, out: Path, check_reads: bool
+) -> Tuple[List[List[dict]], Optional[Dict[str, Any]]]:
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
     from bot.server.stores.tracker_store import StrictSQLTrackerStore, inner_tracker_store
@@ -294,25 +323,97 @@ async def profile(endpoints: Path, conversations: int, out: Path, check_reads: b
             if tracker_state(handed_out) != tracker_state(read):
                 raise AssertionError(f"After {text!r} the cached tracker differs from the database's.")
         print(f"Checked: after each of the {len(TURNS)} turns the cache gave what the database gives.")
-    return runs
+        stored = await fresh.retrieve_full_tracker("checked")
+        return runs, await store_by_turn(store.domain, [e.as_dict() for e in stored.events], out.parent)
+    return runs, None
+
+
+def turns_of(events: List[dict]) -> List[List[dict]]:
+    """The events each turn adds (a turn starts at its user message; the first has the session start too)."""
+    starts = [i for i, event in enumerate(events) if event["event"] == "user"]
+    bounds = [0, *starts[1:], len(events)]
+    return [events[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+async def store_by_turn(domain: Any, events: List[dict], folder: Path, repeats: int = 5) -> Dict[str, Any]:
+    """The tracker store alone, turn by turn as the processor uses it (read, add the turn's events,
+    save), with the cache and with Rasa's own reading, on files of their own, turn for turn."""
+    from rasa.shared.core.events import deserialise_events
+
+    from bot.server.stores.tracker_cache import DEFAULT_CACHED_EVENTS
+    from bot.server.stores.tracker_store import StrictSQLTrackerStore
+
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        stores = {
+            name: StrictSQLTrackerStore(domain, host=f"sqlite:///{scratch}/{name}.db", cached_events=cached)
+            for name, cached in (("rasa", 0), ("cache", DEFAULT_CACHED_EVENTS))
+        }
+        seconds: Dict[str, List[List[Tuple[float, float]]]] = {name: [] for name in stores}
+        for repeat in range(repeats + 1):  # the first warms up
+            run: Dict[str, List[Tuple[float, float]]] = {name: [] for name in stores}
+            for turn_events in turns_of(events):
+                for name, store in stores.items():
+                    start = time.perf_counter()
+                    tracker = await store.get_or_create_tracker(f"stored-{repeat}", append_action_listen=False)
+                    read = time.perf_counter()
+                    for event in deserialise_events(turn_events):
+                        tracker.update(event)
+                    added = time.perf_counter()
+                    await store.save(tracker)
+                    run[name].append((read - start, time.perf_counter() - added))
+            if repeat:
+                for name in stores:
+                    seconds[name].append(run[name])
+    turns = len(turns_of(events))
+    return {
+        name: {
+            f"{part}_ms_by_turn": [1000 * statistics.median(r[i][k] for r in runs) for i in range(turns)]
+            for k, part in enumerate(("read", "save"))
+        }
+        for name, runs in seconds.items()
+    }
 
 
 def parts_report(runs: List[List[dict]], label: str) -> Dict[str, Any]:
-    columns = ("total", *PARTS, "other")
+    columns = ("total", *PARTS, "other", "states", "policies calls", "actions calls")
     medians = [
-        {part: 1000 * statistics.median(run[i].get(part, 0.0) for run in runs) for part in columns}
+        {
+            part: statistics.median(run[i].get(part, 0.0) for run in runs) * (1 if "calls" in part else 1000)
+            for part in columns
+        }
         for i in range(len(TURNS))
     ]
     rows = "\n".join(
-        f"| {i + 1} | " + " | ".join(f"{turn[c]:.1f}" for c in columns) + " |" for i, turn in enumerate(medians)
+        f"| {i + 1} | " + " | ".join(f"{turn[c]:.{0 if 'calls' in c else 1}f}" for c in columns) + " |"
+        for i, turn in enumerate(medians)
     )
+    headers = [*columns[:-3], "of which: the policies' states", "predictions", "custom actions"]
     text = (
         f"# Where a turn's time goes, by turn ({label})\n\n"
         f"In-process agent, median of {len(runs)} conversations of {len(TURNS)} turns, one at a time, in ms. "
         f"Turn 20 / turn 3: {medians[19]['total'] / medians[2]['total']:.2f}.\n\n"
-        f"| turn | {' | '.join(columns)} |\n|{'---|' * (len(columns) + 1)}\n{rows}\n"
+        f"| turn | {' | '.join(headers)} |\n|{'---|' * (len(columns) + 1)}\n{rows}\n"
     )
-    return {"label": label, "medians_ms": medians, "markdown": text}
+    return {"label": label, "medians": medians, "markdown": text}
+
+
+def store_report(figures: Dict[str, Any]) -> str:
+    names = list(figures)
+    turns = len(figures[names[0]]["read_ms_by_turn"])
+    rows = "\n".join(
+        f"| {i + 1} | "
+        + " | ".join(
+            f"{figures[name]['read_ms_by_turn'][i]:.2f} | {figures[name]['save_ms_by_turn'][i]:.2f}" for name in names
+        )
+        + " |"
+        for i in range(turns)
+    )
+    headers = " | ".join(f"{name}: read | {name}: save" for name in names)
+    return (
+        "\n## The tracker store alone, by turn\n\n"
+        "The checked conversation's events, turn by turn (read, add the turn's events, save), median of 5, in ms.\n\n"
+        f"| turn | {headers} |\n|{'---|' * (2 * len(names) + 1)}\n{rows}\n"
+    )
 
 
 def measure_parts(conversations: int, cache: bool) -> Dict[str, Any]:
@@ -327,11 +428,15 @@ def measure_parts(conversations: int, cache: bool) -> Dict[str, Any]:
         action = start_action_server(action_port, folder)
         try:
             wait_until_ready({"actions": lambda: http_ok(f"http://localhost:{action_port}/health")}, [action])
-            runs = asyncio.run(profile(endpoints, conversations, out, check_reads=cache))
+            runs, store_figures = asyncio.run(profile(endpoints, conversations, out, check_reads=cache))
         finally:
             action.stop()
     figures = parts_report(runs, label)
-    out.with_suffix(".md").write_text(figures.pop("markdown"))
+    text = figures.pop("markdown")
+    if store_figures:
+        figures["store_by_turn"] = store_figures
+        text += store_report(store_figures)
+    out.with_suffix(".md").write_text(text)
     out.with_suffix(".json").write_text(json.dumps(figures, indent=2))
     return figures
 

@@ -22,9 +22,11 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
-# About 2.7 kB of memory per event (a user message's parse data is most of it): 20,000 events are
-# about 55 MB, some 150 conversations of 10 turns. The least recently used go first.
-DEFAULT_CACHED_EVENTS = 20_000
+# About 2.7 kB of memory per event (a user message's parse data is most of it): 10,000 events are
+# about 27 MB, some 75 conversations of 10 turns. The least recently used go first; a conversation
+# not kept is read from the database as before. `cached_events` in endpoints.yml's tracker_store
+# sets another bound.
+DEFAULT_CACHED_EVENTS = 10_000
 
 # Everything a DialogueStateTracker holds in Rasa 3.6, and what `snapshot` does with each.
 SHARED = {  # immutable values, or events (never changed once applied), shared with the copy
