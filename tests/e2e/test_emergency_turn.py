@@ -1,0 +1,63 @@
+"""An emergency turn, over REST and socket.io, for one message of each red-flag catalogue entry:
+the emergency advice first, the care team, and no question in that turn (issue 15)."""
+
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+
+from bot.triage.knowledge import load_knowledge
+from tests.support.replies import (
+    advice_urgency,
+    asks_a_question,
+    ends_an_emergency_turn,
+    names_care_team,
+    reply_complete,
+    texts,
+    triage_payload,
+)
+from tests.support.socketio_chat import plain_messages
+from tests.support.stack import new_sender
+
+# One message per catalogue entry (bot/triage/knowledge/red_flag_catalogue.yml), in new words.
+BY_ENTRY = {
+    "seizure": "my husband went stiff then his arms were jerking for ages, hes sleepy now",
+    "unresponsive_or_collapse": "found mum on the bathroom floor, eyes open but she wont answer me",
+    "severe_breathing_trouble": "dad is gasping and cant finish a sentence",
+    "chest_pain": "crushing pain in my chest since i got up",
+    "stroke_signs": "her face has dropped on the left and her words are slurred",
+    "severe_allergic_reaction": "20 mins after the injection his lips have swelled right up",
+    "heavy_bleeding": "hes been coughing up blood this evening",
+    "severe_headache_or_stiff_neck": "worst headache of my life came on suddenly and my neck is stiff",
+    "shock": "temp 39.2 and his skin is cold and clammy and blotchy",
+    "dangerous_confusion": "he doesnt know who i am and keeps trying to climb out the window",
+    "news2_red_band": "the pulse ox says 86 percent",
+}
+
+
+def test_every_catalogue_entry_has_a_message_here_or_in_the_crisis_tests():
+    entries = {entry.id for entry in load_knowledge().red_flag_catalogue}
+    assert entries - {"suicide_or_self_harm"} == set(BY_ENTRY)
+
+
+def assert_emergency_turn(messages: List[dict]) -> None:
+    sent = texts(messages)
+    assert advice_urgency(messages) == "emergency", sent
+    assert "emergency services" in sent[0] and "911" in sent[0], sent[0]
+    assert any(names_care_team(t) for t in sent), sent
+    assert not asks_a_question(messages), f"a question in an emergency turn: {sent}"
+    assert ends_an_emergency_turn(sent[-1]), sent
+
+
+@pytest.mark.parametrize("entry", sorted(BY_ENTRY))
+def test_rest_emergency_turn_asks_nothing(send, entry):
+    messages = send(new_sender(f"emergency-{entry}"), BY_ENTRY[entry])
+    assert_emergency_turn(messages)
+    assert triage_payload(messages)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize("entry", ["seizure", "stroke_signs", "severe_allergic_reaction"])
+def test_socketio_emergency_turn_asks_nothing(socket_chat, entry):
+    chat = socket_chat()
+    assert_emergency_turn(plain_messages(chat.say(BY_ENTRY[entry], until=reply_complete)))
