@@ -5,11 +5,12 @@
 
 `rest` serves the project three times as `make run` does, beside one action server, each Rasa on a
 SQLite file of its own: from `--before` (a copy of the project before the change, e.g. `git
-archive` of its commit with models/ linked in), and from `--after` (default: this copy) with the
-tracker cache off (`cached_events: 0`: every message reads its conversation back, as Rasa's own
-SQL store does) and on. It holds 20-turn caregiver conversations (evaluation.turn_latency's) on
-all three at once, turn for turn, so that all see the same load on a shared machine, and reports
-each turn's round trip.
+archive` of its commit with models/ and .venv linked in), and from `--after` (default: this copy)
+with the tracker cache off (`cached_events: 0`: every message reads its conversation back, as
+Rasa's own SQL store does) and on; and Rasa's floor as `make bench` serves it (models/floor.tar.gz,
+`make floor`). It holds 20-turn caregiver conversations (evaluation.turn_latency's) on all four at
+once, turn for turn, so that all see the same load on a shared machine, and reports each turn's
+round trip.
 
 `parts` loads the agent in this process and splits each turn's time into the tracker store, NLU,
 the policies' predictions, the custom actions (an HTTP round trip each, with the whole
@@ -40,6 +41,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import requests
 
+from evaluation.floor import FLOOR_PROJECT
 from evaluation.procfs import tree_memory_bytes
 from evaluation.turn_latency import PAUSE_S, TURNS
 from ops import stack
@@ -111,7 +113,7 @@ def measure_rest(before: Path, after: Path, conversations: int) -> Dict[str, Any
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         ports = [free_port()]
-        for _ in range(3):
+        for _ in range(4):
             ports.append(free_port(ports))
         action_url = f"http://localhost:{ports[0]}/webhook"
         with served_from(after):
@@ -121,6 +123,15 @@ def measure_rest(before: Path, after: Path, conversations: int) -> Dict[str, Any
             "cache off": start_served(after, ports[2], action_url, folder, endpoints_without_cache(after, folder)),
             "after": start_served(after, ports[3], action_url, folder, after / "endpoints.yml"),
         }
+        with served_from(after):  # Rasa's floor (make bench's), for the same turns as ratios to it
+            servers["floor"] = stack.start_rasa(
+                ports[4],
+                action_url,
+                folder,
+                model=after / "models" / "floor.tar.gz",
+                credentials=after / FLOOR_PROJECT.relative_to(REPO_ROOT) / "credentials.yml",
+                endpoints=after / FLOOR_PROJECT.relative_to(REPO_ROOT) / "endpoints.yml",
+            )
         urls = {name: f"http://localhost:{port}" for name, port in zip(servers, ports[1:])}
         try:
             wait_until_ready(
@@ -165,6 +176,13 @@ def rest_report(figures: Dict[str, Any], conversations: int) -> str:
         for i in range(len(TURNS))
     )
     ratios = "; ".join(f"{name}: {figures[name]['turn_20_over_turn_3']:.2f}" for name in names)
+    floor = figures["floor"]["median_ms_by_turn"]
+    to_floor = "; ".join(
+        f"{name}: turn 3 {figures[name]['turn_3_ms'] / floor[2]:.2f}, "
+        f"turn 20 {figures[name]['turn_20_ms'] / floor[19]:.2f}"
+        for name in names
+        if name != "floor"
+    )
     memory = "; ".join(
         f"{name}: {figures[name]['peak_resident_mb']:.0f} MB peak, "
         f"{figures[name]['resident_mb_at_end']:.0f} MB at the end"
@@ -174,7 +192,8 @@ def rest_report(figures: Dict[str, Any], conversations: int) -> str:
         "# Latency by turn, before and after the tracker change (over REST)\n\n"
         f"Median of {conversations} conversations of {len(TURNS)} turns, one at a time on each server, "
         "the servers turn for turn: before the change, after it with the tracker cache off "
-        f"(`cached_events: 0`), and after it. Turn 20 / turn 3: {ratios}. Memory of each Rasa: {memory}.\n\n"
+        "(`cached_events: 0`), and after it; and Rasa's floor (make bench's minimal assistant). "
+        f"Turn 20 / turn 3: {ratios}. To the floor's same turn: {to_floor}. Memory of each Rasa: {memory}.\n\n"
         f"| turn | {' | '.join(names)} (ms) |\n|---|{'---|' * len(names)}\n{rows}\n"
     )
 
