@@ -2,20 +2,22 @@
 each served as `make run` serves the project, in one run, with every figure also as a ratio to
 the floor's.
 
-For each pipeline in turn (the floor first): start its servers on free ports (the floor needs no
-action server), time how long Rasa takes to give its first reply, then measure it closed loop at 1,
-8 and 32 concurrent conversations over REST, each level after a warm-up (evaluation.bench_load);
-then, for the floor and the project, latency by turn index: one 20-turn conversation at a time,
-paced under the flood limit; then, for the project, the human-pace load: as many conversations
-as offer half the floor's throughput (measured just before), each sending its next message 10-20 s
-after the reply. Meanwhile it samples the servers' memory and how much CPU other processes take
-(evaluation.procfs). Conversations go to a database of the run's own. Writes reports/bench.md,
+Every pipeline's stack is started, one after the other (the floor first, and it needs no action
+server), on free ports, timing how long Rasa takes to give its first reply; all are then kept
+running and measured in turns, step by step, so that on a shared machine each step's figures of
+the floor and of the project are taken close together: closed loop at 1, 8 and 32 concurrent
+conversations over REST, each level after a warm-up (evaluation.bench_load); latency by turn
+index (the floor and the project), one 20-turn conversation at a time, paced under the flood
+limit; then the project at human pace: as many conversations as offer half the floor's
+throughput (measured just before), each sending its next message 10-20 s after the reply.
+Meanwhile it samples the servers' memory and how much CPU other processes take
+(evaluation.procfs). Conversations go to databases of the run's own. Writes reports/bench.md,
 bench_latency.png, bench_turns.png and bench_raw.json, and prints the tables and the targets. A
 missed target is reported, not a failure: the exit code is non-zero only when the benchmark could
 not run (a server did not start, or too many turns got no answer).
 
 Environment: BENCH_SECONDS (per level, default 30), BENCH_WARMUP_SECONDS (per level, not measured,
-default 5), BENCH_TURN_CONVERSATIONS (default 5), BENCH_HUMAN_PACE_SECONDS (default 120),
+default 5), BENCH_TURN_CONVERSATIONS (default 3), BENCH_HUMAN_PACE_SECONDS (default 120),
 BENCH_PIPELINES (default "floor project"; "floor project default" adds Rasa's default
 pipeline trained on the project's data, about 4 minutes more).
 """
@@ -33,7 +35,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
+from typing import Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
 from tqdm import tqdm
 
@@ -51,7 +53,9 @@ from evaluation.bench_figures import (
     PROJECT,
     TURNS_PER_SECOND_AT_32,
     HumanPaceFigures,
+    LevelFigures,
     PipelineFigures,
+    TurnIndexFigures,
     busy_neighbour_levels,
     check_targets,
     comparison_rows,
@@ -89,6 +93,7 @@ from ops.stack import (
     CREDENTIALS,
     ENDPOINTS,
     REPO_ROOT,
+    ServerProcess,
     StartupError,
     free_port,
     http_ok,
@@ -103,7 +108,7 @@ REPORTS = REPO_ROOT / "reports"
 LOGS = REPORTS / "bench_logs"
 SECONDS_PER_LEVEL = float(os.environ.get("BENCH_SECONDS", "30"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "5"))
-TURN_CONVERSATIONS = int(os.environ.get("BENCH_TURN_CONVERSATIONS", "5"))
+TURN_CONVERSATIONS = int(os.environ.get("BENCH_TURN_CONVERSATIONS", "3"))
 HUMAN_PACE_SECONDS = float(os.environ.get("BENCH_HUMAN_PACE_SECONDS", "120"))
 MEASURED_PIPELINES = os.environ.get("BENCH_PIPELINES", f"{FLOOR} {PROJECT}").split()
 MEMORY_SAMPLE_INTERVAL_S = 1.0
@@ -231,22 +236,38 @@ class PipelineRuns:
     human_pace: Optional[LoadRun] = None
 
 
-async def measure_turn_index(base_url: str, assistant: Assistant, conversations: int):
-    """Latency by turn index: TWENTY_TURNS, one conversation at a time; with the cores other
-    processes took meanwhile."""
+async def measure_turn_index(
+    stacks: Mapping[str, RunningStack], conversations: int
+) -> Dict[str, Tuple[TurnIndexFigures, List[List[TurnRecord]]]]:
+    """Latency by turn index: TWENTY_TURNS, one conversation at a time, taking turns between the
+    stacks conversation by conversation; with the cores other processes took meanwhile."""
     others = OtherProcessesCpu([os.getpid()])
     others.start()
     pause_s = flood_safe_pause_s()
-    measured = await with_progress(
-        run_turn_index(
-            base_url, TWENTY_TURNS, conversations, pause_s, f"turns-{assistant.name}", assistant.empty_is_answer
-        ),
-        f"{assistant.name}: {conversations} conversations of {len(TWENTY_TURNS)} turns",
-        conversations * len(TWENTY_TURNS) * pause_s,
+    measured: Dict[str, List[List[TurnRecord]]] = {name: [] for name in stacks}
+
+    async def every_conversation() -> None:
+        for number in range(conversations):
+            for name, stack in stacks.items():
+                measured[name] += await run_turn_index(
+                    stack.base_url,
+                    TWENTY_TURNS,
+                    1,
+                    pause_s,
+                    f"turns-{name}-{number}",
+                    stack.assistant.empty_is_answer,
+                )
+
+    await with_progress(
+        every_conversation(),
+        f"{' and '.join(stacks)}: {conversations} conversations of {len(TWENTY_TURNS)} turns each",
+        len(stacks) * conversations * len(TWENTY_TURNS) * pause_s,
     )
     cores = others.stop()
-    figures = turn_index_figures([[(r.outcome, r.latency_ms) for r in records] for records in measured], cores)
-    return figures, measured
+    return {
+        name: (turn_index_figures([[(r.outcome, r.latency_ms) for r in c] for c in runs], cores), runs)
+        for name, runs in measured.items()
+    }
 
 
 async def measure_human_pace(base_url: str, assistant: Assistant, target_turns_per_second: float, seconds: float):
@@ -281,91 +302,136 @@ async def measure_human_pace(base_url: str, assistant: Assistant, target_turns_p
     return HumanPaceFigures(conversations, HUMAN_PAUSE_S, target_turns_per_second, seconds, level), run
 
 
-async def bench_pipeline(
-    assistant: Assistant,
-    seconds: float,
-    warmup_seconds: float,
-    turn_conversations: int = 0,
-    human_pace_turns_per_second: Optional[float] = None,
-) -> Tuple[PipelineFigures, PipelineRuns]:
-    """Start the stack of `assistant`, measure it at every level, then by turn index (with
-    `turn_conversations`) and at human pace (with a rate to offer), stop it."""
-    pipeline, model = assistant.name, assistant.model
-    reports, questions = message_sources()
-    log_dir = LOGS / pipeline
+@dataclass
+class RunningStack:
+    """One pipeline's servers, started and answering."""
+
+    assistant: Assistant
+    base_url: str
+    rasa: ServerProcess
+    watches: Dict[str, PeakMemoryWatch]
+    ready_s: float  # from the start of the Rasa process to its first non-empty REST reply
+    startup_other_cpu_cores: float
+
+
+async def start_stack(assistant: Assistant, servers: List[ServerProcess]) -> RunningStack:
+    """Start the servers of `assistant` (each added to `servers` as it starts, for the caller to
+    stop whatever happens) and wait until Rasa answers."""
+    log_dir = LOGS / assistant.name
     _clear_previous_run(log_dir)
     actions_port = free_port()
     rasa_port = free_port(exclude={actions_port})
-    action_server_url = f"http://localhost:{actions_port}/webhook"
     base_url = f"http://127.0.0.1:{rasa_port}"
-    servers = []
-    sampler = None
     others_during_startup = OtherProcessesCpu([os.getpid()])  # this process, and under it the servers
     others_during_startup.start()
+    watches = {}
+    checks = {RASA_READY: lambda: rasa_answers(base_url)}
+    if assistant.action_server:
+        actions = start_action_server(actions_port, log_dir)
+        servers.append(actions)
+        watches["actions"] = PeakMemoryWatch(actions.pid)
+        checks[ACTIONS_READY] = lambda: http_ok(f"http://127.0.0.1:{actions_port}/health")
+    rasa = start_rasa(
+        rasa_port,
+        f"http://localhost:{actions_port}/webhook",
+        log_dir,
+        model=assistant.model,
+        credentials=assistant.credentials,
+        endpoints=assistant.endpoints,
+    )
+    servers.append(rasa)
+    watches["rasa"] = PeakMemoryWatch(rasa.pid)
+    passed_at = await with_progress(
+        asyncio.to_thread(wait_until_ready, checks, servers, STARTUP_TIMEOUT_S),
+        f"{assistant.name}: starting ({assistant.model.name})",
+    )
+    return RunningStack(
+        assistant, base_url, rasa, watches, passed_at[RASA_READY] - rasa.started_at, others_during_startup.stop()
+    )
+
+
+def _figures_of_levels(measured: Dict[int, Tuple[LoadRun, float]]) -> Dict[int, LevelFigures]:
+    return {
+        level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, cores)
+        for level, (run, cores) in measured.items()
+    }
+
+
+async def bench_all(
+    assistants: List[Assistant],
+    seconds: float,
+    warmup_seconds: float,
+    turn_conversations: int,
+    human_pace_seconds: float,
+    machine: Dict[str, str],
+) -> Tuple[Dict[str, PipelineFigures], Dict[str, PipelineRuns]]:
+    """Start every pipeline's stack, one after the other, then measure them in turns, step by
+    step (each level, then the turn index), so that each step's figures of the floor and of the
+    project are taken minutes apart at most, on a machine that may be shared; then the project
+    at human pace, at half the floor's throughput just measured. Stop them all."""
+    reports, questions = message_sources()
+    servers: List[ServerProcess] = []
+    stacks: Dict[str, RunningStack] = {}
+    measured: Dict[str, Dict[int, Tuple[LoadRun, float]]] = {a.name: {} for a in assistants}
+    turn_indexes: Dict[str, Tuple[TurnIndexFigures, List[List[TurnRecord]]]] = {}
+    human_pace: Optional[Tuple[HumanPaceFigures, LoadRun]] = None
+    watches: List[PeakMemoryWatch] = []
+    sampler = asyncio.create_task(sample_memory(watches))
     try:
-        watches = {}
-        checks = {RASA_READY: lambda: rasa_answers(base_url)}
-        if assistant.action_server:
-            actions = start_action_server(actions_port, log_dir)
-            servers.append(actions)
-            watches["actions"] = PeakMemoryWatch(actions.pid)
-            checks[ACTIONS_READY] = lambda: http_ok(f"http://127.0.0.1:{actions_port}/health")
-        rasa = start_rasa(
-            rasa_port,
-            action_server_url,
-            log_dir,
-            model=model,
-            credentials=assistant.credentials,
-            endpoints=assistant.endpoints,
-        )
-        servers.append(rasa)
-        watches["rasa"] = PeakMemoryWatch(rasa.pid)
-        sampler = asyncio.create_task(sample_memory(watches.values()))
-        passed_at = await with_progress(
-            asyncio.to_thread(wait_until_ready, checks, servers, STARTUP_TIMEOUT_S),
-            f"{pipeline}: starting ({model.name})",
-        )
-        startup_other_cpu_cores = others_during_startup.stop()
-        measured = {
-            level: await measure_level(
-                base_url, pipeline, level, reports, questions, seconds, warmup_seconds, assistant.empty_is_answer
+        for assistant in assistants:
+            machine[f"load average before the {assistant.name} start"] = " ".join(
+                f"{load:.2f}" for load in os.getloadavg()
             )
-            for level in LEVELS
-        }
-        turn_index, turn_runs = (
-            await measure_turn_index(base_url, assistant, turn_conversations) if turn_conversations else (None, None)
-        )
-        human_pace, human_run = (
-            await measure_human_pace(base_url, assistant, human_pace_turns_per_second, HUMAN_PACE_SECONDS)
-            if human_pace_turns_per_second
-            else (None, None)
-        )
-        for watch in watches.values():
+            stacks[assistant.name] = await start_stack(assistant, servers)
+            watches.extend(stacks[assistant.name].watches.values())
+        for level in LEVELS:
+            for name, stack in stacks.items():
+                measured[name][level] = await measure_level(
+                    stack.base_url,
+                    name,
+                    level,
+                    reports,
+                    questions,
+                    seconds,
+                    warmup_seconds,
+                    stack.assistant.empty_is_answer,
+                )
+        if turn_conversations:
+            turn_indexes = await measure_turn_index(
+                {name: stacks[name] for name in (FLOOR, PROJECT)}, turn_conversations
+            )
+        target = human_pace_target(_figures_of_levels(measured[FLOOR]))
+        if target:
+            human_pace = await measure_human_pace(
+                stacks[PROJECT].base_url, stacks[PROJECT].assistant, target, human_pace_seconds
+            )
+        for watch in watches:
             watch.sample()
     finally:
-        if sampler:
-            sampler.cancel()
+        sampler.cancel()
         for server in reversed(servers):
             server.stop()
-    figures = PipelineFigures(
-        name=pipeline,
-        model=repo_relative(model),
-        ready_s=passed_at[RASA_READY] - rasa.started_at,
-        startup_other_cpu_cores=startup_other_cpu_cores,
-        training_s=read_training_seconds(model),
-        training_side_by_side=trained_side_by_side(model),
-        rasa_peak_bytes=watches["rasa"].peak_bytes,
-        rasa_final_bytes=watches["rasa"].resident_bytes,
-        actions_peak_bytes=watches["actions"].peak_bytes if "actions" in watches else None,
-        levels={
-            level: level_figures(level, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, cores)
-            for level, (run, cores) in measured.items()
-        },
-        turn_index=turn_index,
-        human_pace=human_pace,
-    )
-    runs = PipelineRuns({level: run for level, (run, _) in measured.items()}, turn_runs, human_run)
-    return figures, runs
+    results, runs = {}, {}
+    for name, stack in stacks.items():
+        model = stack.assistant.model
+        turn_index, turn_runs = turn_indexes.get(name, (None, None))
+        pace, pace_run = human_pace if human_pace and name == PROJECT else (None, None)
+        results[name] = PipelineFigures(
+            name=name,
+            model=repo_relative(model),
+            ready_s=stack.ready_s,
+            startup_other_cpu_cores=stack.startup_other_cpu_cores,
+            training_s=read_training_seconds(model),
+            training_side_by_side=trained_side_by_side(model),
+            rasa_peak_bytes=stack.watches["rasa"].peak_bytes,
+            rasa_final_bytes=stack.watches["rasa"].resident_bytes,
+            actions_peak_bytes=stack.watches["actions"].peak_bytes if "actions" in stack.watches else None,
+            levels=_figures_of_levels(measured[name]),
+            turn_index=turn_index,
+            human_pace=pace,
+        )
+        runs[name] = PipelineRuns({level: run for level, (run, _) in measured[name].items()}, turn_runs, pace_run)
+    return results, runs
 
 
 def machine_description(seconds: float, warmup_seconds: float) -> Dict[str, str]:
@@ -561,24 +627,13 @@ def main() -> int:
     REPORTS.mkdir(exist_ok=True)
     started = time.monotonic()
     machine = machine_description(SECONDS_PER_LEVEL, WARMUP_SECONDS)
-    results: Dict[str, PipelineFigures] = {}
-    runs: Dict[str, PipelineRuns] = {}
-    for assistant in assistants:
-        pipeline = assistant.name
-        machine[f"load average before the {pipeline} run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
-        try:
-            results[pipeline], runs[pipeline] = asyncio.run(
-                bench_pipeline(
-                    assistant,
-                    SECONDS_PER_LEVEL,
-                    WARMUP_SECONDS,
-                    turn_conversations=TURN_CONVERSATIONS if pipeline in (FLOOR, PROJECT) else 0,
-                    human_pace_turns_per_second=human_pace_target(results[FLOOR]) if pipeline == PROJECT else None,
-                )
-            )
-        except StartupError as error:
-            print(f"FAIL: the {pipeline} pipeline's stack did not start.\n{error}", file=sys.stderr)
-            return 1
+    try:
+        results, runs = asyncio.run(
+            bench_all(assistants, SECONDS_PER_LEVEL, WARMUP_SECONDS, TURN_CONVERSATIONS, HUMAN_PACE_SECONDS, machine)
+        )
+    except StartupError as error:
+        print(f"FAIL: a stack did not start.\n{error}", file=sys.stderr)
+        return 1
     machine["minutes for the whole benchmark"] = f"{(time.monotonic() - started) / 60:.1f}"
     checks = check_targets(results)
     write_raw(results, runs, machine, REPORTS / "bench_raw.json")

@@ -202,9 +202,7 @@ class PipelineFigures:
 
     @property
     def throughput(self) -> Optional[float]:
-        """The most answered turns per second at any concurrency level."""
-        rates = [found.turns_per_second for found in self.levels.values()]
-        return max(rates) if rates else None
+        return throughput(self.levels)
 
     @property
     def typical_turn_ms(self) -> Optional[float]:
@@ -212,9 +210,16 @@ class PipelineFigures:
         return self.level_value(1, "p50_ms")
 
 
-def human_pace_target(floor: PipelineFigures) -> Optional[float]:
+def throughput(levels: Mapping[int, LevelFigures]) -> Optional[float]:
+    """The most answered turns per second at any concurrency level."""
+    rates = [found.turns_per_second for found in levels.values()]
+    return max(rates) if rates else None
+
+
+def human_pace_target(floor_levels: Mapping[int, LevelFigures]) -> Optional[float]:
     """The rate the human-pace load offers: a share of the floor's throughput in the same run."""
-    return floor.throughput * HUMAN_PACE_SHARE_OF_FLOOR if floor.throughput else None
+    most = throughput(floor_levels)
+    return most * HUMAN_PACE_SHARE_OF_FLOOR if most else None
 
 
 def training_seconds_path(model: Path) -> Path:
@@ -647,7 +652,9 @@ def markdown_report(
         "SQL tracker store on SQLite, no action server: evaluation/floor.py), served in the same run: each",
         "figure is also given as a ratio to the floor's, since absolute figures differ between machines.",
         "Every stack is started as `make run` starts the project (the floor with its own channels and",
-        "endpoints), one after the other, on free loopback ports. Conversations over",
+        "endpoints), one after the other, on free loopback ports; all are kept running and measured in",
+        "turns, step by step (each level, the turn index), so that each step's figures of the floor and",
+        "the project are taken close together even on a shared machine. Conversations over",
         "`POST /webhooks/rest/webhook`: mostly a symptom report from the vignettes followed by the answers",
         'to the bot\'s questions (treatment, when it was last given, "no"), the rest held-out questions;',
         "each with a fresh sender, one turn after the reply to the previous one; the floor gets the same",

@@ -270,8 +270,9 @@ def test_the_human_pace_holds_as_many_conversations_as_offer_the_rate():
 
 
 def test_the_human_pace_offers_half_the_floors_throughput():
-    assert human_pace_target(_floor(per_second=(25.0, 40.0, 38.0))) == 20.0
-    assert human_pace_target(_floor(per_second=(0.0, 0.0, 0.0))) is None
+    assert human_pace_target(_floor(per_second=(25.0, 40.0, 38.0)).levels) == 20.0
+    assert human_pace_target(_floor(per_second=(0.0, 0.0, 0.0)).levels) is None
+    assert human_pace_target({}) is None
 
 
 def test_the_human_pace_figures_are_read_against_the_floors_typical_turn_and_throughput():
