@@ -76,6 +76,7 @@ from evaluation.bench_figures import (
     unanswered_levels,
 )
 from evaluation.bench_load import (
+    HUMAN_PACE_RAMP_S,
     HUMAN_PAUSE_S,
     TWENTY_TURNS,
     LoadRun,
@@ -295,7 +296,7 @@ async def measure_human_pace(base_url: str, assistant: Assistant, target_turns_p
             assistant.empty_is_answer,
         ),
         f"{assistant.name}: {conversations} conversations at human pace",
-        seconds,
+        HUMAN_PACE_RAMP_S + seconds,
         lambda: f"{counts['turns']} turns, {counts['unanswered']} unanswered",
     )
     level = level_figures(conversations, [(r.outcome, r.latency_ms) for r in run.records], run.elapsed_s, others.stop())
@@ -450,7 +451,8 @@ def machine_description(seconds: float, warmup_seconds: float) -> Dict[str, str]
         "concurrency levels": ", ".join(str(level) for level in LEVELS),
         "turn index": f"{TURN_CONVERSATIONS} conversations of {len(TWENTY_TURNS)} turns, "
         f"{flood_safe_pause_s():.2f} s after each reply",
-        "human pace": f"{HUMAN_PACE_SECONDS:g} s, {HUMAN_PAUSE_S[0]:g}-{HUMAN_PAUSE_S[1]:g} s after each reply",
+        "human pace": f"{HUMAN_PACE_SECONDS:g} s after a {HUMAN_PACE_RAMP_S:g} s ramp, "
+        f"{HUMAN_PAUSE_S[0]:g}-{HUMAN_PAUSE_S[1]:g} s after each reply",
     }
 
 

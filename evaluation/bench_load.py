@@ -56,6 +56,10 @@ REPORT_SHARE = 0.8
 REQUEST_TIMEOUT_S = 30.0
 # The pause a person leaves after a reply before the next message, at human pace (seconds).
 HUMAN_PAUSE_S = (10.0, 20.0)
+# Before the human pace is measured, the turns of conversations already under way are sent over
+# this many seconds: about 1.4 turns a person (a report script's first 0 to 3), so that the ramp's
+# rate is about the measured one.
+HUMAN_PACE_RAMP_S = 20.0
 # One long conversation, as a caregiver holds it: a report and the answers to the bot's questions
 # (as in the scripts above), then the checks, more reports and document questions.
 TWENTY_TURNS = (
@@ -278,46 +282,61 @@ async def run_human_pace(
     pause_s: Tuple[float, float] = HUMAN_PAUSE_S,
     on_turn: Optional[Callable[[TurnRecord], None]] = None,
     empty_is_answer: bool = False,
+    ramp_s: float = HUMAN_PACE_RAMP_S,
 ) -> LoadRun:
     """`conversations` people at once, each sending the next message of a script a random pause
     (between `pause_s`) after the reply, then starting another conversation, for `seconds`; no
     turn starts after that, and the turns in flight are waited for. Open loop: no concurrency
     cap, so a slow server gets the messages all the same. Every request on a new connection,
-    since a server closes an idle keep-alive connection within the pause."""
+    since a server closes an idle keep-alive connection within the pause.
+
+    Before the measured `seconds`, a ramp of `ramp_s` (not measured): each person joins its first
+    conversation at a random turn, the turns before it sent at random moments of the ramp, so that
+    the measurement starts with the conversations spread over their scripts as after a long run.
+    Started all at their first turn, the costly reports would come in waves, a conversation apart."""
     url = base_url + WEBHOOK_PATH
     records: List[TurnRecord] = []
     numbers = itertools.count()
-    started = time.perf_counter()
+    ramp_started = time.perf_counter()
+    started = ramp_started + ramp_s  # the measurement
     deadline = started + seconds
 
-    async def pause_unless_over(pause: float) -> bool:
-        """Sleep `pause` seconds, unless the run is over by then (no turn is sent after it)."""
-        if time.perf_counter() + pause >= deadline:
+    def new_sender() -> str:
+        return f"{sender_prefix}-{next(numbers)}-{uuid.uuid4().hex[:8]}"
+
+    async def wait_until(moment: float) -> bool:
+        """Sleep until `moment`, unless the run is over by then (no turn is sent after it)."""
+        if moment >= deadline:
             return False
-        await asyncio.sleep(pause)
+        await asyncio.sleep(max(0.0, moment - time.perf_counter()))
         return time.perf_counter() < deadline
 
-    async def person(session: aiohttp.ClientSession, wait_s: float) -> None:
-        if not await pause_unless_over(wait_s):
+    async def person(session: aiohttp.ClientSession) -> None:
+        script, sender = next(scripts), new_sender()
+        joined_at = rng.randrange(len(script))
+        for moment, turn in zip(sorted(rng.uniform(0.0, ramp_s) for _ in range(joined_at)), script):
+            await wait_until(ramp_started + moment)
+            await send_turn(session, url, sender, turn.text, empty_is_answer)
+        if not await wait_until(started + first_pause_s(rng, pause_s)):
             return
+        turns = script[joined_at:]
         while True:
-            sender = f"{sender_prefix}-{next(numbers)}-{uuid.uuid4().hex[:8]}"
-            for turn in next(scripts):
+            for turn in turns:
                 turn_started = time.perf_counter() - started
                 outcome, latency_ms = await send_turn(session, url, sender, turn.text, empty_is_answer)
                 record = TurnRecord(turn.kind, outcome, latency_ms, turn_started)
                 records.append(record)
                 if on_turn:
                     on_turn(record)
-                if not await pause_unless_over(rng.uniform(*pause_s)):
+                if not await wait_until(time.perf_counter() + rng.uniform(*pause_s)):
                     return
                 if outcome != OK:
                     break  # a person who gets no answer starts again, in a new conversation
+            turns, sender = next(scripts), new_sender()
 
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
-    waits = [first_pause_s(rng, pause_s) for _ in range(conversations)]
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        await asyncio.gather(*(person(session, wait) for wait in waits))
+        await asyncio.gather(*(person(session) for _ in range(conversations)))
     # The load was offered for `seconds`, though the last person may have stopped before the end.
     return LoadRun(conversations, records, max(seconds, time.perf_counter() - started))

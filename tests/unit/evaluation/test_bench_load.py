@@ -253,8 +253,9 @@ def test_the_first_pause_is_what_is_left_of_a_pause_under_way():
     assert sum(w < 10.0 for w in waits) / len(waits) == pytest.approx(2 / 3, abs=0.015)
 
 
-def test_the_human_pace_pauses_after_each_reply_and_sends_nothing_after_the_end():
+def test_the_human_pace_joins_conversations_under_way_then_pauses_after_each_reply_until_the_end():
     arrivals = defaultdict(list)
+    ramp_s, seconds = 0.3, 0.8
 
     async def webhook(request):
         body = await request.json()
@@ -270,17 +271,21 @@ def test_the_human_pace_pauses_after_each_reply_and_sends_nothing_after_the_end(
         await web.TCPSite(runner, "127.0.0.1", port).start()
         scripts = itertools.cycle([[Turn("a", REPORT), Turn("b", ANSWER), Turn("c", ANSWER)]])
         try:
-            return await run_human_pace(
-                f"http://127.0.0.1:{port}", 6, 0.8, scripts, "h", random.Random(1), pause_s=(0.1, 0.2)
+            started = time.perf_counter()
+            run = await run_human_pace(
+                f"http://127.0.0.1:{port}", 8, seconds, scripts, "h", random.Random(1), (0.1, 0.2), ramp_s=ramp_s
             )
+            return started, run
         finally:
             await runner.cleanup()
 
-    run = asyncio.run(drive())
-    assert run.concurrency == 6 and {r.outcome for r in run.records} == {OK}
-    assert len(run.records) == sum(len(sent) for sent in arrivals.values())
-    assert 10 <= len(run.records) <= 6 * 0.8 / 0.1 + 6
-    assert all(r.started_s < 0.8 for r in run.records) and 0.8 <= run.elapsed_s < 1.5
-    for sent in arrivals.values():
-        assert [message for _, message in sent] == ["a", "b", "c"][: len(sent)]
-        assert all(later - earlier >= 0.1 for (earlier, _), (later, _) in zip(sent, sent[1:]))
+    started, run = asyncio.run(drive())
+    sent = sum(len(messages) for messages in arrivals.values())
+    assert run.concurrency == 8 and {r.outcome for r in run.records} == {OK}
+    assert 10 <= len(run.records) < sent, "the turns of the ramp are sent, not measured"
+    assert all(0.0 <= r.started_s < seconds for r in run.records) and seconds <= run.elapsed_s < seconds + 0.7
+    measured_from = started + ramp_s + 0.05
+    for messages in arrivals.values():
+        assert [message for _, message in messages] == ["a", "b", "c"][: len(messages)]
+        measured = [at for at, _ in messages if at >= measured_from]
+        assert all(later - earlier >= 0.1 for earlier, later in zip(measured, measured[1:]))
