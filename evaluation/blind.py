@@ -14,6 +14,9 @@ advice the person is sent (evaluation.metrics.triaged_urgency).
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +27,7 @@ import yaml
 
 from bot import REPO_ROOT
 from bot.triage.engine import urgency_rank
+from bot.triage.recognition.extractor import LEARNED_RECOGNISER_VARIABLE
 from evaluation.metrics import share, symptoms_in, triaged_urgency
 
 HISTORY = REPO_ROOT / "tests" / "data" / "blind" / "HISTORY.md"
@@ -124,12 +128,28 @@ def record(set_name: str, figures: BlindFigures, recogniser: str) -> None:
     HISTORY.write_text(text + "| " + " | ".join(cells) + " |\n", encoding="utf-8")
 
 
+def served_recogniser() -> str:
+    """What recognises symptoms as served now, for the row: the lexicon, and the learned layer with
+    its thresholds unless it is off, at the commit checked out."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
+    at = f" (commit {commit.stdout.strip()})" if commit.returncode == 0 else ""
+    thresholds = REPO_ROOT / "models" / "recogniser" / "thresholds.json"
+    if os.environ.get(LEARNED_RECOGNISER_VARIABLE) == "off" or not thresholds.exists():
+        return f"lexicon + compositions + four-way assertion, learned layer off, as served{at}"
+    emergency = json.loads(thresholds.read_text(encoding="utf-8"))["emergency"]
+    chosen = ", ".join(f"{stratum.replace('_', ' ')} {value:.3f}" for stratum, value in emergency.items())
+    return (
+        "lexicon + compositions + red-flag combinations + four-way assertion + learned layer (textcat, emergency "
+        f"thresholds by stratum: {chosen}), as served{at}"
+    )
+
+
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("blind_set", type=Path)
     parser.add_argument("--model", default=str(MODEL))
     parser.add_argument("--record", action="store_true", help="append the first-seen row to HISTORY.md")
-    parser.add_argument("--recogniser", default="lexicon", help="what recognised the symptoms, for the row")
+    parser.add_argument("--recogniser", help="what recognised the symptoms, for the row (default: as served)")
     args = parser.parse_args(argv)
     from evaluation.quality import parse_all
 
@@ -139,7 +159,7 @@ def main(argv: List[str]) -> int:
     parses = parse_all(args.model, [m["text"] for m in messages], set_name, 0)
     figures = blind_figures(messages, parses)
     if args.record:
-        record(set_name, figures, args.recogniser)
+        record(set_name, figures, args.recogniser or served_recogniser())
     REPORTS.mkdir(exist_ok=True)
     names = [
         "red flags given emergency advice",
