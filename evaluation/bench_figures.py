@@ -636,9 +636,10 @@ def markdown_report(
             "Open loop: conversations from the same scripts as the levels, each sending its next message a",
             "random pause after the reply, as many conversations as offer "
             f"{HUMAN_PACE_SHARE_OF_FLOOR:g} times the floor's throughput",
-            "(its most turns per second at any level above). Measured after a ramp in which each conversation",
-            "joins a script at a random turn, so that the costly reports do not come in waves. Latencies",
-            "against the floor's typical turn (its p50 at 1 concurrent), rates against its throughput.",
+            "(its most turns per second at any level above). Measured after a ramp (not measured) over which",
+            "the conversations start one by one, at random moments, so that the costly first reports do not",
+            "come in waves. Latencies against the floor's typical turn (its p50 at 1 concurrent), rates",
+            "against its throughput.",
             "",
             markdown_table(pace_rows, HUMAN_PACE_HEADER),
             "",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import math
 import random
 import time
 import uuid
@@ -56,10 +55,10 @@ REPORT_SHARE = 0.8
 REQUEST_TIMEOUT_S = 30.0
 # The pause a person leaves after a reply before the next message, at human pace (seconds).
 HUMAN_PAUSE_S = (10.0, 20.0)
-# Before the human pace is measured, the turns of conversations already under way are sent over
-# this many seconds: about 1.4 turns a person (a report script's first 0 to 3), so that the ramp's
-# rate is about the measured one.
-HUMAN_PACE_RAMP_S = 20.0
+# The human pace's people start at random moments of this many seconds before it is measured: about
+# two thirds of a conversation (3.7 turns at 15 s), so that the first reports come at no more than
+# 1.5 times the rate they come at once the conversations are spread over their scripts.
+HUMAN_PACE_RAMP_S = 40.0
 # One long conversation, as a caregiver holds it: a report and the answers to the bot's questions
 # (as in the scripts above), then the checks, more reports and document questions.
 TWENTY_TURNS = (
@@ -262,16 +261,6 @@ async def run_turn_index(
     return measured
 
 
-def first_pause_s(rng: random.Random, pause_s: Tuple[float, float] = HUMAN_PAUSE_S) -> float:
-    """How long a conversation waits before its first message, so that all of them send at a
-    steady rate from the start: the time left of a pause already under way, as it is at any
-    moment once they have run a while. A long pause is more likely to be under way (in
-    proportion to its length), and any point of it equally likely to be now."""
-    low, high = pause_s
-    under_way = math.sqrt(low**2 + rng.random() * (high**2 - low**2))
-    return rng.uniform(0.0, under_way)
-
-
 async def run_human_pace(
     base_url: str,
     conversations: int,
@@ -290,19 +279,16 @@ async def run_human_pace(
     cap, so a slow server gets the messages all the same. Every request on a new connection,
     since a server closes an idle keep-alive connection within the pause.
 
-    Before the measured `seconds`, a ramp of `ramp_s` (not measured): each person joins its first
-    conversation at a random turn, the turns before it sent at random moments of the ramp, so that
-    the measurement starts with the conversations spread over their scripts as after a long run.
-    Started all at their first turn, the costly reports would come in waves, a conversation apart."""
+    The people start one by one, at random moments of a ramp of `ramp_s` before the measured
+    `seconds` (its turns are sent, not measured), so that their conversations are spread over
+    their scripts when the measurement starts: started at once, the costly first reports would
+    come in waves, a conversation apart."""
     url = base_url + WEBHOOK_PATH
     records: List[TurnRecord] = []
     numbers = itertools.count()
     ramp_started = time.perf_counter()
     started = ramp_started + ramp_s  # the measurement
     deadline = started + seconds
-
-    def new_sender() -> str:
-        return f"{sender_prefix}-{next(numbers)}-{uuid.uuid4().hex[:8]}"
 
     async def wait_until(moment: float) -> bool:
         """Sleep until `moment`, unless the run is over by then (no turn is sent after it)."""
@@ -311,32 +297,29 @@ async def run_human_pace(
         await asyncio.sleep(max(0.0, moment - time.perf_counter()))
         return time.perf_counter() < deadline
 
-    async def person(session: aiohttp.ClientSession) -> None:
-        script, sender = next(scripts), new_sender()
-        joined_at = rng.randrange(len(script))
-        for moment, turn in zip(sorted(rng.uniform(0.0, ramp_s) for _ in range(joined_at)), script):
-            await wait_until(ramp_started + moment)
-            await send_turn(session, url, sender, turn.text, empty_is_answer)
-        if not await wait_until(started + first_pause_s(rng, pause_s)):
+    async def person(session: aiohttp.ClientSession, starts_at: float) -> None:
+        if not await wait_until(starts_at):
             return
-        turns = script[joined_at:]
         while True:
-            for turn in turns:
+            sender = f"{sender_prefix}-{next(numbers)}-{uuid.uuid4().hex[:8]}"
+            for turn in next(scripts):
+                measured = time.perf_counter() >= started
                 turn_started = time.perf_counter() - started
                 outcome, latency_ms = await send_turn(session, url, sender, turn.text, empty_is_answer)
-                record = TurnRecord(turn.kind, outcome, latency_ms, turn_started)
-                records.append(record)
-                if on_turn:
-                    on_turn(record)
+                if measured:
+                    record = TurnRecord(turn.kind, outcome, latency_ms, turn_started)
+                    records.append(record)
+                    if on_turn:
+                        on_turn(record)
                 if not await wait_until(time.perf_counter() + rng.uniform(*pause_s)):
                     return
                 if outcome != OK:
                     break  # a person who gets no answer starts again, in a new conversation
-            turns, sender = next(scripts), new_sender()
 
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    starts = [ramp_started + rng.uniform(0.0, ramp_s) for _ in range(conversations)]
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        await asyncio.gather(*(person(session) for _ in range(conversations)))
+        await asyncio.gather(*(person(session, moment) for moment in starts))
     # The load was offered for `seconds`, though the last person may have stopped before the end.
     return LoadRun(conversations, records, max(seconds, time.perf_counter() - started))
