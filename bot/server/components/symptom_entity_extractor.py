@@ -97,7 +97,11 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         stated_not_asked = (
             intent != REPORT_SYMPTOM and bool(result.present) and not self.extractor.is_phrased_as_question(text)
         )
-        if has_red_flag or (recognised and yields) or stated_not_asked:
+        # "he seems off": unwell, in words that name no symptom, and not asked as a question.
+        unwell_stated = (
+            extraction.unwell_described and not recognised and not self.extractor.is_phrased_as_question(text)
+        )
+        if has_red_flag or (recognised and yields) or stated_not_asked or unwell_stated:
             self._set_intent(message, REPORT_SYMPTOM)
             intent = REPORT_SYMPTOM
         elif extraction.hypothetical_ids() and not recognised and (yields or intent == REPORT_SYMPTOM):

@@ -44,6 +44,7 @@ class CompositionalRules:
     def __init__(self, tokens: Tokens, knowledge: Knowledge) -> None:
         negation = knowledge.language["negation"]
         self.negation_cues = tokens.norm_sequences(negation["before"])
+        self.pseudo_negations = tokens.norm_sequences(negation["pseudo"])
         self.clause_punctuation = set(negation["clause_punctuation"])
         self.clause_breaks = tokens.norm_sequences(negation["clause_breaks"])
         self.rules = [
@@ -95,7 +96,9 @@ class CompositionalRules:
                     if rule.sides and not self._side_near(norms, start, end, rule):
                         continue
                     gap = (min(part_end, change_end), max(part_start, change_start))
-                    negated_inside = not rule.negated_first and self._negated_between(norms, *gap)
+                    negated_inside = not rule.negated_first and self._negated_between(
+                        norms, *gap, pseudo=not rule.normal_state
+                    )
                     if rule.normal_state:
                         label = NORMAL_STATE_DENIED if negated_inside else NORMAL_STATE
                     else:
@@ -109,8 +112,20 @@ class CompositionalRules:
                 return start
         return None
 
-    def _negated_between(self, norms: Sequence[str], start: int, end: int) -> bool:
-        return any(sequence_at(norms, i, self.negation_cues) for i in range(start, end))
+    def _negated_between(self, norms: Sequence[str], start: int, end: int, pseudo: bool = True) -> bool:
+        """A negation cue between the two words, other than inside a pseudo-negation ("feet haven't
+        stopped swelling" is no denial) when `pseudo`; a normal state's negation is its report
+        ("breathing isn't right"), whatever follows it."""
+        index = start
+        while index < end:
+            pseudo_length = sequence_at(norms, index, self.pseudo_negations) if pseudo else 0
+            if pseudo_length:
+                index += pseudo_length
+                continue
+            if sequence_at(norms, index, self.negation_cues):
+                return True
+            index += 1
+        return False
 
     def _crosses_clause(
         self, doc: Doc, norms: Sequence[str], start: int, end: int, allowed: Sequence[Tuple[str, ...]]

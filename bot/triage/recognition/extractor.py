@@ -35,7 +35,7 @@ from bot.triage.recognition.matching import SymptomLexicon
 from bot.triage.recognition.mentions import Extraction, Mention
 from bot.triage.recognition.readings import TemperatureReader
 from bot.triage.recognition.spelling import SpellingNormaliser, load_common_words
-from bot.triage.recognition.tokens import Tokens
+from bot.triage.recognition.tokens import Tokens, sequence_at
 from bot.triage.recognition.treatment import TreatmentReader
 from bot.triage.recognition.vitals import VitalSignsReader
 
@@ -74,6 +74,7 @@ class SymptomExtractor:
             keep=self.tokens.cue_words,
         )
         self.question_words = set(self.language["question"]["first_words"])
+        self.unwell_words = self.tokens.norm_sequences(self.language["unwell"]["phrases"])
 
     def make_doc(self, text: str) -> Doc:
         """Tokenise, and map misspelt words onto the knowledge base's vocabulary (token NORM)."""
@@ -101,6 +102,7 @@ class SymptomExtractor:
             mentions += learned_mentions
         return Extraction(
             emergency_described=emergency_described,
+            unwell_described=any(sequence_at(norms, i, self.unwell_words) for i in range(len(norms))),
             mentions=tuple(sorted(mentions, key=lambda m: m.start)),
             temperatures=tuple(temperatures),
             therapies=tuple(therapies),
@@ -182,7 +184,10 @@ class SymptomExtractor:
                 for p in phrases
             )
         ]
-        compositions = [c for c in compositions if c[0] in spacy.util.filter_spans([k[0] for k in compositions])]
+        # Of overlapping compositions the longest stays, and every red-flag one ("tongue feels fat" is
+        # not lost inside "arms and his tongue feels fat").
+        longest = spacy.util.filter_spans([k[0] for k in compositions])
+        compositions = [c for c in compositions if c[0] in longest or c[2]]
         matches = [
             p for p in phrases if not any(_contains(c[0], p[0]) and not _keeps_red_flag(c, p) for c in compositions)
         ] + compositions

@@ -80,6 +80,8 @@ class Extraction:
     caregiver: bool
     # The learned recogniser read an emergency that the lexicon found no red flag for.
     emergency_described: bool = False
+    # Words that say someone is unwell without naming a symptom ("he seems off": language.yml).
+    unwell_described: bool = False
 
     @property
     def readings(self) -> Tuple[str, ...]:

@@ -129,3 +129,43 @@ def test_a_stare_they_answer_from_is_no_seizure(extractor):
         "seizure"
         not in extractor.extract("he stared out the window all afternoon, answered fine when i called").present_ids()
     )
+
+
+@pytest.mark.parametrize(
+    "text,symptom_id,emergency",
+    [
+        ("he took a swing at me when i tried to give him his tablets", "agitation", True),
+        ("pulled her cannula out in the night, thought it was a worm", "agitation", True),
+        ("went grey, froth round his lips, then shaking", "seizure", True),
+        ("she just dropped in the kitchen, out for a few seconds", "fainting_collapse", True),
+        ("went heavy on my arm and slid down the wall", "fainting_collapse", True),
+        ("his fingers are puffing up and tingly", "swelling", False),
+        ("a red itchy lump where they injected the tecvayli", "skin_reaction", False),
+        ("the word i want just wont come out", "trouble_speaking", False),
+        ("he hasnt kept a thing down since breakfast", "vomiting", False),
+        ("feet havent stopped swelling", "swelling", False),
+    ],
+)
+def test_fourth_blind_set_categories_in_new_words(extractor, text, symptom_id, emergency):
+    extraction = extractor.extract(text)
+    assert symptom_id in extraction.present_ids(), [(r.symptom_id, r.negated) for r in extraction.reports]
+    assert (triage(extraction.reports).urgency == "emergency") == emergency
+
+
+@pytest.mark.parametrize(
+    "text,denied",
+    [("she's keeping fluids down fine", "vomiting"), ("pulse ox says 98 and heart 70", "low_oxygen")],
+)
+def test_normal_states_deny(extractor, text, denied):
+    extraction = extractor.extract(text)
+    assert denied in extraction.negated_ids() and not extraction.present_ids(), extraction.reports
+
+
+@pytest.mark.parametrize("text", ["he seems off", "she's just not right today", "mum is really off colour today"])
+def test_unwell_without_a_symptom_is_said(extractor, text):
+    extraction = extractor.extract(text)
+    assert extraction.unwell_described and not extraction.present_ids()
+
+
+def test_a_walk_is_not_a_faint(extractor):
+    assert not extractor.extract("went out for a few minutes to the shop, pulled me a pint").present_ids()
