@@ -70,7 +70,7 @@ def test_a_call_adds_up_over_several_requests(stack):
     }
     assert third["therapy"] == "ciltacabtagene_autoleucel" and third["days_since_treatment"] == 3
     assert "Denies: seizure." in third["summary"]
-    other = post(stack, {"text": "bit of a rash", "conversation_id": call_id()}).json()
+    other = post(stack, {"text": "bit of a rash, he takes lenalidomide", "conversation_id": call_id()}).json()
     assert {s["id"] for s in other["symptoms"]} == {"rash"} and other["urgency"] == "routine"
 
 

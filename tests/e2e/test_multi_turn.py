@@ -106,7 +106,10 @@ def test_caregiver_checks_without_a_change_never_say_all_is_well(stack):
 def test_urgency_never_goes_down(stack):
     sender = new_sender("accumulate")
     stack.send(sender, "temp is 38.7")
-    messages = stack.send(sender, "also a bit constipated")
+    stack.send(sender, "skip")  # which treatment
+    stack.send(sender, "skip")  # when it was given
+    # Routine on its own only for a treatment whose documents allow it, named in the message.
+    messages = stack.send(sender, "also a bit constipated, she takes revlimid")
     assert advice_urgency(messages) == "routine"  # this message's own advice comes first
     assert any(
         t.startswith("Together with what you told me earlier (fever): Please contact your care team right away")
@@ -117,8 +120,15 @@ def test_urgency_never_goes_down(stack):
 
 def test_a_routine_symptom_reported_again_is_urgent(stack):
     sender = new_sender("repeat")
-    assert triage_payload(stack.send(sender, "i've got a rash on my arms"))["urgency"] == "routine"
+    first = triage_payload(stack.send(sender, "i've got a rash on my arms, i take revlimid"))
+    assert first["urgency"] == "routine", first
     assert triage_payload(stack.send(sender, "the rash is spreading now"))["urgency"] == "urgent"
+
+
+def test_after_car_t_a_routine_side_effect_is_reported_right_away(stack):
+    messages = stack.send(new_sender("right-away"), "bit constipated since the car t last week")
+    assert advice_urgency(messages) == "urgent", texts(messages)
+    assert triage_payload(messages)["urgency"] == "urgent"
 
 
 def test_asking_for_a_person(stack):
