@@ -9,6 +9,7 @@ from tests.support.replies import (
     names_care_team,
     present_ids,
     question_asked,
+    response_texts,
     texts,
     triage_payload,
     unsafe_phrases,
@@ -142,3 +143,16 @@ def test_spanish_and_french_get_the_advice_in_their_language(stack):
     assert "equipo de atención médica" in spanish and "solo funciona en inglés" in spanish
     french = " ".join(texts(stack.send(new_sender("fr"), "bonjour, mon mari a de la fièvre depuis hier")))
     assert "seulement en anglais" in french and "équipe soignante" in french and "911" in french
+
+
+def test_a_yes_with_what_they_saw_answers_the_check(stack):
+    sender = new_sender("checks-yes-words")
+    offer = texts(stack.send(sender, "what should i watch for in my husband"))
+    assert question_asked(offer[-1]) == "utter_offer_caregiver_checks", offer
+    orientation = response_texts("utter_ask_check_orientation")[0]
+    assert texts(stack.send(sender, "ok"))[-1] == orientation
+    # Words after the "yes" that name nothing the recogniser knows: still a "yes", never asked again.
+    result = texts(stack.send(sender, "yes he said we were at his brothers flat, we've lived here 30 years"))
+    assert orientation not in result, result
+    assert result[-1].startswith("Thank you. A change like that is a reason to contact the care team"), result
+    assert "naming everyday things" in result[-1], result
