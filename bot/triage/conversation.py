@@ -2,8 +2,8 @@
 caregiver checks from its slots, and its triage. One function, `add_up`, used by every action, the
 closing summary and agent assist, so that the chat and a helpline agent always see the same triage.
 
-Symptoms accumulate: a symptom reported in any turn stays reported, so a conversation's urgency
-never goes down. The latest therapy and timing named win. What the turns reported is kept (the
+Symptoms accumulate: a symptom reported in any turn stays reported, and a conversation's urgency
+never goes below what it was already told. The latest therapy and timing named win. What the turns reported is kept (the
 slot `triage_state`, as `ConversationState.as_slot()`), so each turn adds only its own message:
 the work per turn does not grow with the conversation. Plain Python over the event and entity
 dicts, so it serves Rasa's tracker (agent assist) and rasa_sdk's (the actions) alike.
@@ -16,14 +16,16 @@ from datetime import date
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.triage import wording
-from bot.triage.engine import SymptomReport, TriageResult, merge_reports, triage
+from bot.triage.engine import SymptomReport, TriageResult, merge_reports, triage, urgency_rank
 from bot.triage.entities import ReportedInMessage, reports_from_entities
 from bot.triage.follow_up import CHECK_CHANGED
-from bot.triage.knowledge import Knowledge, load_knowledge
+from bot.triage.knowledge import URGENCY_LEVELS, Knowledge, load_knowledge
 from bot.triage.recognition.treatment_dates import days_ago, describe_timing
 
 UNKNOWN = "unknown"
 STATE_SLOT = "triage_state"
+# The conversation's urgency as last told (set by action_triage_symptoms).
+URGENCY_SLOT = "conversation_urgency"
 NOTHING_REPORTED = ReportedInMessage(
     reports=[], therapy_id=None, days_since_treatment=None, caregiver=False, temperatures=[]
 )
@@ -150,6 +152,11 @@ def add_up(events: Sequence[dict], slots: Mapping[str, Any], today: date) -> Con
         reported.temperatures,
         emergency_described=reported.emergency_described,
     )
+    already = slots.get(URGENCY_SLOT)
+    if already in URGENCY_LEVELS and urgency_rank(already) > urgency_rank(result.urgency):
+        # Never lower than what the conversation was already told: a rash reported before the
+        # treatment was named got the right-away advice, and naming lenalidomide does not undo it.
+        result = replace(result, urgency=already, advice=wording.URGENCY_ADVICE[already])
     words = therapy_answer if therapy_answer and not known_therapy and therapy_answer != UNKNOWN else None
     return Conversation(
         reported=reported,

@@ -2,14 +2,14 @@
 
 Rasa's `RasaModel.load` trains one step on an example, to create every weight and the optimizer's,
 and only then reads the trained weights from the model. On 2 cores that step was 78 s of a
-server's 108 s start-up (DIET 58 s, TED 20 s), and the peak of its memory. A server that only
-answers needs no optimizer, so here the weights file is read first and each weight is restored as
-it is created by a prediction on the stored example (TensorFlow's restore-on-create). Then every
-weight the prediction created must have come from the model file; if one did not, the model is
-loaded Rasa's way instead, with a warning, so that a server never answers from untrained weights.
-Parses of the held-out sets are the same to the last digit either way
-(tests/e2e/test_fast_loading.py). Fine-tuning (`rasa train --finetune`) takes Rasa's way, which
-needs the optimizer.
+server's 108 s start-up (DIET 58 s, and TED 20 s when the policies still had it), and the peak of
+its memory. A server that only answers needs no optimizer, so here the weights file is read first
+and each weight is restored as it is created by a prediction on the stored example (TensorFlow's
+restore-on-create). Then every weight the prediction created must have come from the model file;
+if one did not, the model is loaded Rasa's way instead, with a warning, so that a server never
+answers from untrained weights. Parses of the held-out sets are the same to the last digit either
+way (tests/e2e/test_fast_loading.py). Fine-tuning (`rasa train --finetune`) takes Rasa's way,
+which needs the optimizer.
 
 config.yml names these classes instead of Rasa's; they are Rasa's in every other respect.
 """
@@ -20,7 +20,6 @@ import logging
 from typing import Any, Optional, Type
 
 import tensorflow as tf
-from rasa.core.policies.ted_policy import TED, TEDPolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
@@ -84,10 +83,6 @@ class FastLoadingDIET2DIET(ReadsWeightsBeforeBuilding, DIET2DIET):
     pass
 
 
-class FastLoadingTED(ReadsWeightsBeforeBuilding, TED):
-    pass
-
-
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
     is_trainable=True,
@@ -107,12 +102,3 @@ class FastLoadingResponseSelector(ResponseSelector):
     @staticmethod
     def model_class(use_text_as_label: bool) -> Type[RasaModel]:  # type: ignore[override]
         return FastLoadingDIET2DIET if use_text_as_label else FastLoadingDIET2BOW
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITH_END_TO_END_SUPPORT, is_trainable=True)
-class FastLoadingTEDPolicy(TEDPolicy):
-    """Rasa's TEDPolicy, loaded by FastLoadingTED."""
-
-    @staticmethod
-    def model_class() -> Type[TED]:
-        return FastLoadingTED

@@ -93,3 +93,13 @@ def test_form_answers_and_caregiver_checks_count(extractor):
 def test_the_summary_of_nothing_still_names_the_care_team():
     conversation = add_up([], {}, TODAY)
     assert "care team" in closing_summary(replace(conversation))
+
+
+def test_naming_the_drug_later_never_lowers_what_they_were_told(extractor):
+    events = user_events(extractor, "my hands are tingling a bit")
+    first = add_up(events, {}, TODAY).result
+    assert first.urgency == "urgent"  # treatment not known: right away
+    later = add_up(events, {"therapy": "lenalidomide", "conversation_urgency": first.urgency}, TODAY).result
+    assert later.urgency == "urgent" and later.advice == first.advice
+    # Without having been told anything, lenalidomide's tingling is routine.
+    assert add_up(events, {"therapy": "lenalidomide"}, TODAY).result.urgency == "routine"
