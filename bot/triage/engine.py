@@ -24,12 +24,6 @@ CRISIS_GROUP = "safety"
 MAX_LISTS_QUOTED = 3
 # A CRS symptom (such as a fever) together with a nervous-system one is urgent at least.
 COMBINATIONS_AT_LEAST_URGENT = frozenset({"crs", "icans"})
-# After these treatments the documents ask for any side effect to be reported right away ("it's very
-# important to report any side effects to your health care team right away", acs-car-t-side-effects;
-# "the sooner you tell them of any problems...", ccs-myeloma-immunotherapy): a symptom that is
-# routine elsewhere gets the right-away advice, and so does any symptom when the treatment is not
-# known, since these are the treatments the assistant is for.
-REPORT_RIGHT_AWAY_KINDS = frozenset({"car_t", "bispecific_antibody"})
 # Lists about the treatments this assistant is for come first when the treatment is not known.
 PRIORITY_THERAPY_TARGETS = ("car_t", "bispecific_antibody", "blinatumomab", "teclistamab", "elranatamab")
 
@@ -346,7 +340,9 @@ def triage(
         present_groups = {g for s in symptoms if not s.negated for g in s.groups}
         if COMBINATIONS_AT_LEAST_URGENT <= present_groups:
             urgency = highest_urgency([urgency, "urgent"])
-        if urgency == "routine" and (therapy is None or therapy.kind in REPORT_RIGHT_AWAY_KINDS):
+        # After the treatments whose documents ask for any side effect to be reported right away
+        # (therapies.yml's report_right_away), and when the treatment is not known.
+        if urgency == "routine" and (therapy is None or therapy.kind in knowledge.report_right_away):
             urgency = "urgent"
         advice = wording.URGENCY_ADVICE[urgency]
     if emergency_described:

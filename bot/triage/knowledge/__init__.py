@@ -71,6 +71,15 @@ class Therapy:
 
 
 @dataclass(frozen=True)
+class RightAwayReporting:
+    """A kind of treatment after which a document asks for any side effect to be reported right away."""
+
+    kind: str
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class ListItem:
     quote: str
     symptoms: Tuple[str, ...]
@@ -222,6 +231,8 @@ class Knowledge:
     # The same sets by their ids, which the red-flag catalogue names.
     red_flag_combinations_by_id: Dict[str, FrozenSet[str]] = field(repr=False, default_factory=dict)
     red_flag_catalogue: Tuple[RedFlagEntry, ...] = ()
+    # Therapy kinds after which any side effect is reported right away, by kind (therapies.yml).
+    report_right_away: Dict[str, RightAwayReporting] = field(default_factory=dict)
 
     def therapy_kind_label(self, therapy_or_kind: str) -> str:
         if therapy_or_kind in self.therapy_kinds:
@@ -244,6 +255,7 @@ class Knowledge:
             pairs.append((helpline.source, helpline.quote))
             if helpline.hours_quote:
                 pairs.append((helpline.source, helpline.hours_quote))
+        pairs.extend((r.source, r.quote) for r in self.report_right_away.values())
         return pairs
 
     def lists_naming(self, symptom_id: str) -> FrozenSet[str]:
@@ -284,6 +296,7 @@ def load_knowledge() -> Knowledge:
         _check(therapy.kind in kinds, f"therapy {therapy.id} has unknown kind {therapy.kind}")
         _check(therapy.source in sources, f"therapy {therapy.id} cites unknown source {therapy.source}")
         therapies[therapy.id] = therapy
+    report_right_away = _read_report_right_away(therapy_data["report_right_away"], kinds, sources)
 
     list_data = _read("side_effect_lists.yml")
     groups = dict(list_data["groups"])
@@ -419,7 +432,23 @@ def load_knowledge() -> Knowledge:
         red_flag_combinations=tuple(combinations.values()),
         red_flag_combinations_by_id=combinations,
         red_flag_catalogue=catalogue,
+        report_right_away=report_right_away,
     )
+
+
+def _read_report_right_away(
+    raw_entries: Sequence[dict], kinds: Dict[str, str], sources: Dict[str, Source]
+) -> Dict[str, RightAwayReporting]:
+    """therapies.yml's report_right_away: known kinds, each once, each with the document that asks."""
+    entries: Dict[str, RightAwayReporting] = {}
+    for raw in raw_entries:
+        entry = RightAwayReporting(kind=raw["kind"], source=raw["source"], quote=raw["quote"])
+        _check(entry.kind in kinds, f"report_right_away names unknown kind {entry.kind}")
+        _check(entry.kind not in entries, f"report_right_away lists {entry.kind} twice")
+        _check(entry.source in sources, f"report_right_away for {entry.kind} cites unknown source {entry.source}")
+        _check(bool(entry.quote.strip()), f"report_right_away for {entry.kind} has no quote")
+        entries[entry.kind] = entry
+    return entries
 
 
 def symptoms_with_red_flag_rules(symptoms: Dict[str, Symptom], compositions: Sequence[dict]) -> FrozenSet[str]:

@@ -1,5 +1,7 @@
 """The triage rules, on symptom reports directly (no text, no Rasa)."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot.triage.engine import SymptomReport, highest_urgency, triage
@@ -40,6 +42,15 @@ def test_after_car_t_or_a_bispecific_any_side_effect_is_reported_right_away(ther
     result = triage(reports("constipation"), therapy_id=therapy)
     assert result.urgency == urgency
     assert "right away" in result.advice.split(".")[0] or urgency == "routine", result.advice
+
+
+def test_right_away_reporting_follows_the_knowledge_base(knowledge):
+    """Which kinds are reported right away is data: without an entry, kymriah is triaged like revlimid."""
+    without_car_t = replace(
+        knowledge, report_right_away={k: v for k, v in knowledge.report_right_away.items() if k != "car_t"}
+    )
+    assert triage(reports("constipation"), therapy_id="tisagenlecleucel", knowledge=knowledge).urgency == "urgent"
+    assert triage(reports("constipation"), therapy_id="tisagenlecleucel", knowledge=without_car_t).urgency == "routine"
 
 
 def test_all_negated_is_none_but_still_names_the_care_team():

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.triage.knowledge import default_sources_dir
+from bot.triage.knowledge import KnowledgeError, _read_report_right_away, default_sources_dir
 
 CRS_HEADING = re.compile(r"Cytokine release syndrome \(CRS\)")
 NERVOUS_HEADING = re.compile(r"Nervous system problems")
@@ -158,3 +158,24 @@ def test_caregiver_checks_put_nervous_system_list_items_into_words(knowledge):
     assert len({c.slot for c in checks}) == len(checks) == 4
     for check in checks:
         assert "icans" in knowledge.symptoms[check.symptom].groups, check.slot
+
+
+def test_car_t_and_bispecifics_are_reported_right_away_as_their_documents_ask(knowledge):
+    assert set(knowledge.report_right_away) == {"car_t", "bispecific_antibody"}
+    assert knowledge.report_right_away["car_t"].source == "acs-car-t-side-effects"
+    for entry in knowledge.report_right_away.values():
+        assert entry.kind in knowledge.therapy_kinds, entry
+        assert entry.source in knowledge.sources, entry
+        assert normalise(entry.quote) in source_text(knowledge, entry.source), entry
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"kind": "car_t", "source": "a-forum-post", "quote": "report anything"},
+        {"kind": "chemotherapy", "source": "acs-car-t-side-effects", "quote": "report anything"},
+    ],
+)
+def test_the_loader_refuses_right_away_reporting_without_a_known_source_and_kind(knowledge, entry):
+    with pytest.raises(KnowledgeError):
+        _read_report_right_away([entry], knowledge.therapy_kinds, knowledge.sources)
