@@ -11,12 +11,12 @@ a cue after it that is not itself denied ("it hasn't stopped"). Anything else is
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from spacy.tokens import Doc, Span
 
 from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT, RESOLVED
-from bot.triage.recognition.tokens import Tokens, sequence_at
+from bot.triage.recognition.tokens import NormSequences, Tokens, sequence_at
 
 
 class ClauseAssertion:
@@ -156,9 +156,7 @@ class ClauseAssertion:
             index += 1
         return False
 
-    def cue_in_clause(
-        self, doc: Doc, norms: Sequence[str], span: Span, cues: List[Tuple[str, ...]], window: int
-    ) -> bool:
+    def cue_in_clause(self, doc: Doc, norms: Sequence[str], span: Span, cues: NormSequences, window: int) -> bool:
         """Whether one of `cues` stands within `window` words of the span, in its clause."""
         begin = max(self.clause_start(doc, norms, span.start), span.start - window)
         end = min(self.clause_end(doc, norms, span.end), span.end + window)

@@ -11,7 +11,7 @@ from typing import List, Sequence, Tuple
 from spacy.tokens import Doc, Span
 
 from bot.triage.knowledge import Knowledge
-from bot.triage.recognition.tokens import Tokens, sequence_at
+from bot.triage.recognition.tokens import NormSequences, Tokens, sequence_at
 
 # The label of a span that says a part is normal ("breathing's fine"): it denies the symptom.
 NORMAL_STATE = "normal_state"
@@ -30,14 +30,14 @@ NEGATION_REACH = 2
 class CompositionRule:
     symptom_id: str
     red_flag: bool
-    parts: Tuple[Tuple[str, ...], ...]
-    changes: Tuple[Tuple[str, ...], ...]
-    sides: Tuple[Tuple[str, ...], ...]
+    parts: NormSequences
+    changes: NormSequences
+    sides: NormSequences
     window: int
     negated_first: bool
     normal_state: bool
     denial_only: bool
-    crosses: Tuple[Tuple[str, ...], ...] = ()
+    crosses: NormSequences
 
 
 class CompositionalRules:
@@ -127,9 +127,7 @@ class CompositionalRules:
             index += 1
         return False
 
-    def _crosses_clause(
-        self, doc: Doc, norms: Sequence[str], start: int, end: int, allowed: Sequence[Tuple[str, ...]]
-    ) -> bool:
+    def _crosses_clause(self, doc: Doc, norms: Sequence[str], start: int, end: int, allowed: NormSequences) -> bool:
         """Punctuation or a clause break ("but", "and") between the two words, other than `allowed`."""
         return any(
             doc[i].text in self.clause_punctuation
@@ -149,7 +147,7 @@ class CompositionalRules:
         return False
 
 
-def _occurrences(norms: Sequence[str], sequences: Sequence[Tuple[str, ...]]) -> List[Tuple[int, int]]:
+def _occurrences(norms: Sequence[str], sequences: NormSequences) -> List[Tuple[int, int]]:
     spans = []
     for index in range(len(norms)):
         length = sequence_at(norms, index, sequences)

@@ -45,7 +45,7 @@ class Tokens:
         self.cue_words.update(word for sequence in sequences for word in sequence)
         return sequences
 
-    def contains(self, text: str, sequences: Sequence[Tuple[str, ...]]) -> bool:
+    def contains(self, text: str, sequences: "NormSequences") -> bool:
         norms = [t.norm_ for t in self.tokenise(text)]
         return any(sequence_at(norms, i, sequences) for i in range(len(norms)))
 
@@ -64,11 +64,11 @@ class NormSequences(tuple):
         return ordered
 
 
-def sequence_at(norms: Sequence[str], index: int, sequences: Iterable[Tuple[str, ...]]) -> int:
-    """Length of the first (longest) sequence that starts at `index`, else 0."""
-    if isinstance(sequences, NormSequences):
-        sequences = sequences.by_first.get(norms[index], ()) if index < len(norms) else ()
-    for sequence in sequences:
+def sequence_at(norms: Sequence[str], index: int, sequences: NormSequences) -> int:
+    """Length of the first (longest) of `sequences` that starts at `index`, else 0."""
+    if index >= len(norms):
+        return 0
+    for sequence in sequences.by_first.get(norms[index], ()):
         if tuple(norms[index : index + len(sequence)]) == sequence:
             return len(sequence)
     return 0
