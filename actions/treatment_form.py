@@ -1,8 +1,6 @@
-"""The treatment questions' validation: in an emergency they are not asked.
-
-After "call emergency services now" the one thing to do is call; asking which treatment it was
-and when it was given would come between the person and the phone. The structured triage and
-agent assist still carry everything reported; the questions are left out for the rest of the
+"""The treatment questions' validation: they are asked only when the conversation may ask a
+question (bot.triage.conversation.may_ask_a_question: not in an emergency). The structured triage
+and agent assist still carry everything reported; the questions are left out for the rest of the
 conversation, whose urgency never goes down.
 """
 
@@ -14,6 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
+
+from bot.triage.conversation import URGENCY_SLOT, may_ask_a_question
 
 
 class ValidateTreatmentForm(FormValidationAction):
@@ -27,6 +27,6 @@ class ValidateTreatmentForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        if tracker.get_slot("conversation_urgency") == "emergency":
+        if not may_ask_a_question(tracker.get_slot(URGENCY_SLOT)):
             return []
         return domain_slots

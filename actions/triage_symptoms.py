@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.triage import wording
-from bot.triage.conversation import STATE_SLOT, add_up
+from bot.triage.conversation import STATE_SLOT, add_up, may_ask_a_question
 from bot.triage.engine import triage, urgency_rank
 from bot.triage.entities import reports_from_entities
 from bot.triage.follow_up import check_answer_in_words, check_answered_by
@@ -51,7 +51,8 @@ class ActionTriageSymptoms(Action):
             parts.append(wording.together_with_earlier(earlier, overall.advice))
         if message.guidance_text:
             parts.append(message.guidance_text)
-        if overall.urgency == "emergency":
+        if not may_ask_a_question(overall.urgency):
+            # The turn asks nothing (no treatment or follow-up question): it ends here.
             parts.append(wording.COME_BACK_WHEN_SAFE)
         payload = {"triage": {**overall.as_dict(), "caregiver": conversation.reported.caregiver}}
         dispatcher.utter_message(text="\n\n".join(parts) or None, json_message=payload)

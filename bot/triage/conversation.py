@@ -18,8 +18,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 from bot.triage import wording
 from bot.triage.engine import SymptomReport, TriageResult, merge_reports, triage, urgency_rank
 from bot.triage.entities import ReportedInMessage, reports_from_entities
-from bot.triage.follow_up import CHECK_CHANGED
-from bot.triage.knowledge import URGENCY_LEVELS, Knowledge, load_knowledge
+from bot.triage.knowledge import CHECK_CHANGED, URGENCY_LEVELS, Knowledge, load_knowledge
 from bot.triage.recognition.treatment_dates import days_ago, describe_timing
 
 UNKNOWN = "unknown"
@@ -29,6 +28,15 @@ URGENCY_SLOT = "conversation_urgency"
 NOTHING_REPORTED = ReportedInMessage(
     reports=[], therapy_id=None, days_since_treatment=None, caregiver=False, temperatures=[]
 )
+
+
+def may_ask_a_question(conversation_urgency: Optional[str]) -> bool:
+    """Whether a turn of a conversation with this urgency may ask anything: the treatment questions,
+    the follow-up question, the caregiver checks. Not in an emergency: after "call emergency services
+    now" the one thing to do is call, and a question would come between the person and the phone;
+    the turn ends instead by saying they can come back when everyone is safe. A conversation's
+    urgency never goes down, so once it is an emergency nothing more is asked."""
+    return conversation_urgency != "emergency"
 
 
 def accumulate(turns: Iterable[Iterable[dict]], start: ReportedInMessage = NOTHING_REPORTED) -> ReportedInMessage:

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Tuple
 
 from bot.triage import wording
+from bot.triage.conversation import may_ask_a_question
 from bot.triage.engine import TriageResult, urgency_rank
-from bot.triage.knowledge import NOTHING_RECOGNISED, Knowledge, load_knowledge
+from bot.triage.knowledge import CHECK_CHANGED, CHECK_UNCHANGED, NOTHING_RECOGNISED, Knowledge, load_knowledge
 
 CAREGIVER_CHECKS, RELATED_SYMPTOMS, ANYTHING_ELSE = "caregiver_checks", "related_symptoms", "anything_else"
-# The caregiver-check slots' values (domain.yml).
-CHECK_CHANGED, CHECK_UNCHANGED = "changed", "unchanged"
 MAX_RELATED_PER_QUESTION = 4
 NERVOUS_SYSTEM_GROUP = "icans"
 
@@ -87,12 +86,12 @@ def check_answer_in_words(text: str, knowledge: Optional[Knowledge] = None) -> O
 def caregiver_checks_due(result: TriageResult, caregiver: bool, checks_offered: bool) -> bool:
     """A caregiver told us about a nervous-system change, and has not been offered the checks.
 
-    Never in an emergency: then the one thing to do is call emergency services.
+    Never when the conversation may ask no question (an emergency).
     """
     return (
         caregiver
         and not checks_offered
-        and result.urgency != "emergency"
+        and may_ask_a_question(result.urgency)
         and any(NERVOUS_SYSTEM_GROUP in s.groups for s in result.present)
     )
 
@@ -104,8 +103,8 @@ def next_follow_up(
     already_asked: Iterable[str],
     knowledge: Optional[Knowledge] = None,
 ) -> Optional[FollowUpQuestion]:
-    """The one question after the advice; none in an emergency, when the one thing to do is call."""
-    if result.urgency == "emergency":
+    """The one question after the advice; none when the conversation may ask no question (an emergency)."""
+    if not may_ask_a_question(result.urgency):
         return None
     if caregiver_checks_due(result, caregiver, checks_offered):
         return FollowUpQuestion(CAREGIVER_CHECKS)

@@ -20,7 +20,8 @@ from bot import REPO_ROOT
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 URGENCY_LEVELS = ("none", "routine", "urgent", "emergency")
 # A caregiver check's answers, as domain.yml's check slots hold them, in the order they are read.
-CHECK_ANSWERS = ("not_sure", "changed", "unchanged")
+CHECK_NOT_SURE, CHECK_CHANGED, CHECK_UNCHANGED = "not_sure", "changed", "unchanged"
+CHECK_ANSWERS = (CHECK_NOT_SURE, CHECK_CHANGED, CHECK_UNCHANGED)
 ANY_THERAPY = "any"
 
 

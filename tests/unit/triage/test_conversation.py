@@ -3,7 +3,9 @@
 from dataclasses import replace
 from datetime import date
 
-from bot.triage.conversation import STATE_SLOT, ConversationState, add_up, closing_summary
+import pytest
+
+from bot.triage.conversation import STATE_SLOT, ConversationState, add_up, closing_summary, may_ask_a_question
 from tests.support.events import user_event, user_events
 
 TODAY = date(2026, 11, 29)
@@ -103,3 +105,22 @@ def test_naming_the_drug_later_never_lowers_what_they_were_told(extractor):
     assert later.urgency == "urgent" and later.advice == first.advice
     # Without having been told anything, lenalidomide's tingling is routine.
     assert add_up(events, {"therapy": "lenalidomide"}, TODAY).result.urgency == "routine"
+
+
+@pytest.mark.parametrize(
+    "texts,may_ask",
+    [
+        (["hes having a fit and i cant wake him"], False),
+        (["mum's temp is 38.6 and shes shivery"], True),
+        (["dad just seems a bit tired today"], True),
+        # An emergency earlier in the conversation: nothing is asked for the rest of it.
+        (["her face has dropped on one side", "she had the car t 10 days ago"], False),
+    ],
+)
+def test_an_emergency_turn_asks_no_question(extractor, texts, may_ask):
+    conversation = added_up_turn_by_turn(extractor, texts)
+    assert may_ask_a_question(conversation.result.urgency) is may_ask
+
+
+def test_before_anything_is_reported_a_question_may_be_asked():
+    assert may_ask_a_question(None)
