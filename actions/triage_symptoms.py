@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.triage import wording
-from bot.triage.conversation import STATE_SLOT, add_up, may_ask_a_question
+from bot.triage.conversation import STATE_SLOT, URGENCY_SLOT, add_up, may_ask_a_question
 from bot.triage.engine import triage, urgency_rank
 from bot.triage.entities import reports_from_entities
 from bot.triage.follow_up import check_answer_in_words, check_answered_by
@@ -59,7 +59,7 @@ class ActionTriageSymptoms(Action):
         events = [
             SlotSet(STATE_SLOT, conversation.state.as_slot()),
             SlotSet("days_since_treatment", overall.days_since_treatment),
-            SlotSet("conversation_urgency", overall.urgency),
+            SlotSet(URGENCY_SLOT, overall.urgency),
         ]
         if therapy_id:
             events.append(SlotSet("therapy", therapy_id))

@@ -3,10 +3,11 @@ caregiver checks from its slots, and its triage. One function, `add_up`, used by
 closing summary and agent assist, so that the chat and a helpline agent always see the same triage.
 
 Symptoms accumulate: a symptom reported in any turn stays reported, and a conversation's urgency
-never goes below what it was already told. The latest therapy and timing named win. What the turns reported is kept (the
-slot `triage_state`, as `ConversationState.as_slot()`), so each turn adds only its own message:
-the work per turn does not grow with the conversation. Plain Python over the event and entity
-dicts, so it serves Rasa's tracker (agent assist) and rasa_sdk's (the actions) alike.
+never goes below the highest it was already told. The latest therapy and timing named win. What
+the turns reported and that highest urgency are kept (the slot `triage_state`, as
+`ConversationState.as_slot()`), so each turn adds only its own message: the work per turn does not
+grow with the conversation. Plain Python over the event and entity dicts, so it serves Rasa's
+tracker (agent assist) and rasa_sdk's (the actions) alike.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from bot.triage.recognition.treatment_dates import days_ago, describe_timing
 
 UNKNOWN = "unknown"
 STATE_SLOT = "triage_state"
-# The conversation's urgency as last told (set by action_triage_symptoms).
+# The conversation's urgency as last told (set by action_triage_symptoms, read by the treatment form).
 URGENCY_SLOT = "conversation_urgency"
+NO_URGENCY = URGENCY_LEVELS[0]
 NOTHING_REPORTED = ReportedInMessage(
     reports=[], therapy_id=None, days_since_treatment=None, caregiver=False, temperatures=[]
 )
@@ -70,23 +72,30 @@ def accumulate(turns: Iterable[Iterable[dict]], start: ReportedInMessage = NOTHI
 
 @dataclass(frozen=True)
 class ConversationState:
-    """What the user turns of this session reported, through the user event stamped `through`."""
+    """What the user turns of this session reported, through the user event stamped `through`, and
+    the highest urgency the session was told: its urgency never goes below that."""
 
     reported: ReportedInMessage = NOTHING_REPORTED
     through: Optional[float] = None
+    highest_urgency: str = NO_URGENCY
 
     def as_slot(self) -> dict:
-        return {"reported": asdict(self.reported), "through": self.through}
+        return {"reported": asdict(self.reported), "through": self.through, "highest_urgency": self.highest_urgency}
 
     @classmethod
     def from_slot(cls, value: Any) -> Optional["ConversationState"]:
         """The kept state, or None when the slot holds none (or one this version cannot read)."""
         if not isinstance(value, dict) or not isinstance(value.get("reported"), dict):
             return None
+        highest_urgency = value.get("highest_urgency", NO_URGENCY)
+        if highest_urgency not in URGENCY_LEVELS:
+            return None
         try:
             reported = dict(value["reported"])
             reported["reports"] = [SymptomReport(**r) for r in reported["reports"]]
-            return cls(reported=ReportedInMessage(**reported), through=value.get("through"))
+            return cls(
+                reported=ReportedInMessage(**reported), through=value.get("through"), highest_urgency=highest_urgency
+            )
         except (KeyError, TypeError):
             return None
 
@@ -136,13 +145,14 @@ class Conversation:
 
 def add_up(events: Sequence[dict], slots: Mapping[str, Any], today: date) -> Conversation:
     """The conversation's triage: its user turns (from the kept state on), the caregiver checks
-    answered "yes", and the treatment questions' answers."""
+    answered "yes", and the treatment questions' answers, never below the highest urgency the
+    conversation was already told."""
     knowledge = load_knowledge()
     kept = ConversationState.from_slot(slots.get(STATE_SLOT))
     holds, new_events = _new_user_events(events, kept)
-    from_turns = accumulate((_entities(e) for e in new_events), kept.reported if holds else NOTHING_REPORTED)
-    through = new_events[-1].get("timestamp") if new_events else (kept.through if holds else None)
-    state = ConversationState(reported=from_turns, through=through)
+    before = kept if holds else ConversationState()
+    from_turns = accumulate((_entities(e) for e in new_events), before.reported)
+    through = new_events[-1].get("timestamp") if new_events else before.through
 
     reported = replace(from_turns, reports=from_turns.reports + check_reports(slots, knowledge))
     therapy_answer = slots.get("therapy")
@@ -160,18 +170,18 @@ def add_up(events: Sequence[dict], slots: Mapping[str, Any], today: date) -> Con
         reported.temperatures,
         emergency_described=reported.emergency_described,
     )
-    already = slots.get(URGENCY_SLOT)
-    if already in URGENCY_LEVELS and urgency_rank(already) > urgency_rank(result.urgency):
+    told = before.highest_urgency
+    if urgency_rank(told) > urgency_rank(result.urgency):
         # Never lower than what the conversation was already told: a rash reported before the
         # treatment was named got the right-away advice, and naming lenalidomide does not undo it.
-        result = replace(result, urgency=already, advice=wording.URGENCY_ADVICE[already])
+        result = replace(result, urgency=told, advice=wording.URGENCY_ADVICE[told])
     words = therapy_answer if therapy_answer and not known_therapy and therapy_answer != UNKNOWN else None
     return Conversation(
         reported=reported,
         result=result,
         treatment_words=words,
         timing=describe_timing(timing_answer, today),
-        state=state,
+        state=ConversationState(reported=from_turns, through=through, highest_urgency=result.urgency),
     )
 
 

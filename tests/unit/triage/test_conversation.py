@@ -98,13 +98,46 @@ def test_the_summary_of_nothing_still_names_the_care_team():
 
 
 def test_naming_the_drug_later_never_lowers_what_they_were_told(extractor):
-    events = user_events(extractor, "my hands are tingling a bit")
-    first = add_up(events, {}, TODAY).result
-    assert first.urgency == "urgent"  # treatment not known: right away
-    later = add_up(events, {"therapy": "lenalidomide", "conversation_urgency": first.urgency}, TODAY).result
-    assert later.urgency == "urgent" and later.advice == first.advice
-    # Without having been told anything, lenalidomide's tingling is routine.
-    assert add_up(events, {"therapy": "lenalidomide"}, TODAY).result.urgency == "routine"
+    told = added_up_turn_by_turn(extractor, ["my hands are tingling a bit"])
+    assert told.result.urgency == "urgent"  # treatment not known: right away
+    later = added_up_turn_by_turn(extractor, ["my hands are tingling a bit", "she's on revlimid"])
+    assert later.result.therapy.id == "lenalidomide"
+    assert later.result.urgency == "urgent" and later.result.advice == told.result.advice
+    assert later.state.highest_urgency == "urgent"
+    # Told both at once, lenalidomide's tingling is routine: nothing higher was said before.
+    at_once = add_up(user_events(extractor, "my hands are tingling a bit", "she's on revlimid"), {}, TODAY)
+    assert at_once.result.urgency == "routine"
+
+
+def test_after_an_emergency_a_thank_you_is_still_an_emergency(extractor):
+    conversation = added_up_turn_by_turn(extractor, ["dad's having a fit, hes jerking all over", "thanks"])
+    assert conversation.result.urgency == "emergency"
+    assert conversation.state.highest_urgency == "emergency"
+
+
+def test_the_urgency_told_comes_from_the_kept_state_not_the_urgency_slot(extractor):
+    told = add_up(user_events(extractor, "my hands are tingling a bit"), {}, TODAY)
+    events = user_events(extractor, "my hands are tingling a bit", "she's on revlimid")
+    # The kept state says urgent was told, the slot says nothing was: urgent.
+    kept = {STATE_SLOT: told.state.as_slot(), "conversation_urgency": "none"}
+    assert add_up(events, kept, TODAY).result.urgency == "urgent"
+    # The slot alone, without the kept state, is not read.
+    assert add_up(events, {"conversation_urgency": "urgent"}, TODAY).result.urgency == "routine"
+
+
+def test_a_new_session_is_not_held_to_the_last_one_s_urgency(extractor):
+    first = add_up(user_events(extractor, "she had a fit"), {}, TODAY)
+    events = user_events(extractor, "she had a fit") + [
+        {"event": "session_started", "timestamp": 5000.0},
+        user_event("just a bit tired", extractor, timestamp=5001.0),
+    ]
+    conversation = add_up(events, {STATE_SLOT: first.state.as_slot()}, TODAY)
+    assert first.state.highest_urgency == "emergency"
+    assert conversation.result.urgency == "urgent"  # tiredness, treatment not known: right away
+
+
+def test_a_kept_urgency_this_version_cannot_read_is_ignored_not_trusted():
+    assert ConversationState.from_slot({"reported": {"reports": []}, "highest_urgency": "sky high"}) is None
 
 
 @pytest.mark.parametrize(
