@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.triage import wording
@@ -16,6 +16,7 @@ from bot.triage.entities import reports_from_entities
 from bot.triage.follow_up import check_answer_in_words, check_answered_by
 
 CAREGIVER_CHECKS_FORM = "caregiver_checks_form"
+REQUESTED_SLOT = "requested_slot"
 
 
 class ActionTriageSymptoms(Action):
@@ -63,14 +64,22 @@ class ActionTriageSymptoms(Action):
         ]
         if therapy_id:
             events.append(SlotSet("therapy", therapy_id))
-        return events + _answered_check(tracker, message)
+        events += _answered_check(tracker, message)
+        if not may_ask_a_question(overall.urgency) and _active_loop(tracker) == CAREGIVER_CHECKS_FORM:
+            # An emergency during the caregiver checks ends them: the next check would be a question.
+            events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
+        return events
+
+
+def _active_loop(tracker: Tracker) -> Optional[Text]:
+    return (tracker.active_loop or {}).get("name")
 
 
 def _answered_check(tracker: Tracker, message) -> List[Dict[Text, Any]]:
     """During the caregiver checks, the report's answer to the check being asked, if it gives one:
     the symptoms it names, else its opening words ("yes, ..." with words the recogniser missed)."""
-    check = tracker.get_slot("requested_slot")
-    if (tracker.active_loop or {}).get("name") != CAREGIVER_CHECKS_FORM or not check:
+    check = tracker.get_slot(REQUESTED_SLOT)
+    if _active_loop(tracker) != CAREGIVER_CHECKS_FORM or not check:
         return []
     answer = check_answered_by(message) or check_answer_in_words(tracker.latest_message.get("text") or "")
     return [SlotSet(check, answer)] if answer else []

@@ -17,6 +17,7 @@ from tests.support.replies import (
     asks_a_question,
     ends_an_emergency_turn,
     names_care_team,
+    question_asked,
     reply_complete,
     texts,
     triage_payload,
@@ -82,6 +83,18 @@ def test_rest_emergency_turn_asks_nothing(send, entry):
     messages = send(new_sender(f"emergency-{entry}"), BY_ENTRY[entry])
     assert_emergency_turn(messages)
     assert triage_payload(messages)["urgency"] == "emergency"
+
+
+def test_an_emergency_during_the_caregiver_checks_ends_them_and_asks_nothing(send):
+    sender = new_sender("emergency-during-checks")
+    offer = texts(send(sender, "my husband seems a bit confused tonight, kymriah a week ago"))
+    assert question_asked(offer[-1]) == "utter_offer_caregiver_checks", offer
+    first_check = texts(send(sender, "yes please"))
+    assert question_asked(first_check[-1]), first_check
+    assert_emergency_turn(send(sender, "oh god hes gone stiff and his arms are jerking, he wont answer me"))
+    after = texts(send(sender, "ok the ambulance is here"))
+    checks_asked = [question_asked(t) for t in after if (question_asked(t) or "").startswith("utter_ask_check_")]
+    assert checks_asked == [], f"the checks went on after an emergency: {after}"
 
 
 @pytest.mark.parametrize("entry", ["seizure", "stroke_signs", "severe_allergic_reaction"])

@@ -294,3 +294,31 @@ def test_an_emergency_turn_ends_by_saying_they_can_come_back_when_safe(extractor
     text = " ".join(m.get("text") or "" for m in messages)
     assert text.endswith(wording.COME_BACK_WHEN_SAFE)
     assert "?" not in text
+
+
+def test_an_emergency_during_the_caregiver_checks_ends_them(extractor):
+    checking = {"requested_slot": "check_naming", "conversation_urgency": "urgent"}
+    tracker = tracker_for(
+        "hes gone stiff and his arms are jerking, he wont answer me",
+        "report_symptom",
+        extractor,
+        slots=checking,
+        active_loop="caregiver_checks_form",
+        earlier=["my dad seems a bit muddled tonight"],
+    )
+    _, events = run(ActionTriageSymptoms(), tracker)
+    assert [e["name"] for e in events if e["event"] == "active_loop"] == [None], events
+    assert slot_events(events)["requested_slot"] is None
+
+
+def test_a_plain_report_during_the_caregiver_checks_lets_them_go_on(extractor):
+    tracker = tracker_for(
+        "he has a bit of a headache as well",
+        "report_symptom",
+        extractor,
+        slots={"requested_slot": "check_naming"},
+        active_loop="caregiver_checks_form",
+    )
+    _, events = run(ActionTriageSymptoms(), tracker)
+    assert not [e for e in events if e.get("event") == "active_loop"], events
+    assert "requested_slot" not in slot_events(events)
