@@ -10,7 +10,10 @@ logging, before any message): `install_process_patches`
 - conversation text is redacted from Rasa's structured log events above DEBUG
   (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py);
 - a tracker is copied (before each action) without replaying the whole conversation
-  (bot/server/stores/tracker_cache.py; tests/unit/server/stores/test_tracker_cache.py).
+  (bot/server/stores/tracker_cache.py; tests/unit/server/stores/test_tracker_cache.py);
+- the policies' states of a conversation are extended by its new events, not rebuilt by replaying
+  the whole conversation at every prediction (bot/server/policy_states.py;
+  tests/unit/server/test_policy_states.py).
 
 Before anything else is imported, by ops/rasa_cli.py (how the project starts `rasa`):
 `bot.server.quiet_warnings.quiet_dependency_warnings` (a module of its own: importing this one
@@ -48,7 +51,7 @@ from typing import Any, Optional
 from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
-from bot.server import action_response_validation, log_redaction
+from bot.server import action_response_validation, log_redaction, policy_states
 from bot.server.stores.tracker_cache import install_copy_without_replay
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
 
@@ -66,6 +69,7 @@ def install_process_patches() -> None:
     action_response_validation.install()
     log_redaction.install()
     install_copy_without_replay()
+    policy_states.install()
 
 
 def install_loud_tracker_store(agent: Any) -> None:
