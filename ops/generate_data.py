@@ -77,12 +77,31 @@ def form_rules() -> str:
                 [
                     "intent: report_symptom",
                     "action: utter_symptom_advice",
+                    # The triage action ends the caregiver checks in an emergency (below): Rasa
+                    # then asks every rule to say which loop is active after it.
                     "action: action_triage_symptoms",
+                    f"active_loop: {form}",
                     f"action: {form}",
                     f"active_loop: {form}",
                 ],
             )
         )
+        if form == "caregiver_checks_form":
+            # In an emergency the triage action ends the checks (actions/triage_symptoms.py): the
+            # next check would be a question in the emergency turn.
+            rules.append(
+                _rule(
+                    f"an emergency reported during {described} ends them, asking nothing",
+                    form,
+                    [
+                        "intent: report_symptom",
+                        "action: utter_symptom_advice",
+                        "action: action_triage_symptoms",
+                        "active_loop: null",
+                        "slot_was_set:\n    - requested_slot: null",
+                    ],
+                )
+            )
         if form == "treatment_form":
             # In an emergency the form asks nothing more (actions/treatment_form.py) and ends.
             rules.append(
@@ -93,6 +112,7 @@ def form_rules() -> str:
                         "intent: report_symptom",
                         "action: utter_symptom_advice",
                         "action: action_triage_symptoms",
+                        f"active_loop: {form}",
                         f"action: {form}",
                         "active_loop: null",
                         "action: action_ask_follow_up",

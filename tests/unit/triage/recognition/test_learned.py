@@ -129,3 +129,10 @@ def test_each_stratum_gets_its_own_threshold_and_nothing_found_needs_the_models_
     assert not recogniser.is_emergency({learned.EMERGENCY: 0.3}, learned.LEXICON_FOUND)
     assert recogniser.is_emergency({learned.EMERGENCY: 0.3}, learned.MODEL_FOUND)
     assert not recogniser.is_emergency({learned.EMERGENCY: 0.3}, learned.NOTHING_FOUND)
+
+
+def test_the_linear_part_hashes_words_into_the_table_size_chosen_for_training_time(trained):
+    tables = [
+        layer for layer in trained.nlp.get_pipe("textcat_multilabel").model.walk() if layer.name == "sparse_linear"
+    ]
+    assert [table.get_dim("length") for table in tables] == [learned.NGRAM_BUCKETS]
