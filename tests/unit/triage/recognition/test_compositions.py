@@ -17,6 +17,9 @@ from bot.triage.engine import triage
         ("my chest feels like it's in a vice", "chest_pain"),
         ("she's fighting for every breath", "trouble_breathing"),
         ("you can see his ribs sucking in when he breathes", "trouble_breathing"),
+        ("my chest's gone all tight since i sat down", "chest_pain"),
+        ("tight chest tonight, probably nothing", "chest_pain"),
+        ("he swings for us when we try to get him back into bed", "agitation"),
     ],
 )
 def test_a_part_and_a_change_make_a_red_flag(extractor, text, symptom_id):
@@ -42,6 +45,7 @@ def test_a_symptom_that_is_itself_a_negation_is_present(extractor, text):
     [
         ("I don't know what day his next dose is", "confusion"),
         ("his lips aren't swollen, I checked", "face_swelling"),
+        ("no tightness in my chest, just this cough", "chest_pain"),
         ("he hurt his arm on the left side of the door", "one_sided_weakness"),
         ("she told me, her chest x-ray was fine", "chest_pain"),
     ],
