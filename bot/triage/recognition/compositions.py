@@ -91,7 +91,8 @@ class CompositionalRules:
                             continue  # "me didn't know" is no order people write in
                         start = negation_start
 
-                    if self._crosses_clause(doc, norms, start, end, rule.crosses):
+                    words = ((part_start, part_end), (change_start, change_end))
+                    if self._crosses_clause(doc, norms, start, end, rule.crosses, words):
                         continue
                     if rule.sides and not self._side_near(norms, start, end, rule):
                         continue
@@ -127,12 +128,22 @@ class CompositionalRules:
             index += 1
         return False
 
-    def _crosses_clause(self, doc: Doc, norms: Sequence[str], start: int, end: int, allowed: NormSequences) -> bool:
-        """Punctuation or a clause break ("but", "and") between the two words, other than `allowed`."""
+    def _crosses_clause(
+        self,
+        doc: Doc,
+        norms: Sequence[str],
+        start: int,
+        end: int,
+        allowed: NormSequences,
+        words: Sequence[Tuple[int, int]],
+    ) -> bool:
+        """Punctuation or a clause break ("but", "and") between the two words, other than `allowed`;
+        not inside the rule's own words ("again and again")."""
         return any(
             doc[i].text in self.clause_punctuation
             or (i > start and sequence_at(norms, i, self.clause_breaks) and not sequence_at(norms, i, allowed))
             for i in range(start, end)
+            if not any(word_start < i < word_end for word_start, word_end in words)
         )
 
     def _side_near(self, norms: Sequence[str], start: int, end: int, rule: CompositionRule) -> bool:

@@ -263,18 +263,26 @@ class LearnedRecogniser:
         return dict(self.nlp(normalised_text).cats)
 
     def reported(self, probabilities: Dict[str, float]) -> List[str]:
+        """Symptom ids the message reports, by the model: at the symptom threshold, unless it reads
+        the symptom as denied more surely ("she's not had any shaking or trouble with her words")."""
         return sorted(
             s
             for s, p in probabilities.items()
-            if s != EMERGENCY and not s.startswith(DENIED_PREFIX) and p >= self.symptom_threshold
+            if s != EMERGENCY
+            and not s.startswith(DENIED_PREFIX)
+            and p >= self.symptom_threshold
+            and p >= probabilities.get(DENIED_PREFIX + s, 0.0)
         )
 
     def denied(self, probabilities: Dict[str, float]) -> List[str]:
-        """Symptom ids the message denies, by the model, at the symptom threshold."""
+        """Symptom ids the message denies, by the model: at the symptom threshold, and more surely
+        than it reads them as reported."""
         return sorted(
             s[len(DENIED_PREFIX) :]
             for s, p in probabilities.items()
-            if s.startswith(DENIED_PREFIX) and p >= self.symptom_threshold
+            if s.startswith(DENIED_PREFIX)
+            and p >= self.symptom_threshold
+            and p > probabilities.get(s[len(DENIED_PREFIX) :], 0.0)
         )
 
     def is_emergency(self, probabilities: Dict[str, float], stratum: str) -> bool:

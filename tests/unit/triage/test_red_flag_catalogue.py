@@ -54,6 +54,7 @@ PHRASINGS = {
             "she has to stop after every couple of words to get her breath",
             "really struggling to breathe",
             "his oxygen monitor is reading 86",
+            "so out of breath on the phone he couldnt get his words out",
         ),
     ),
     "chest_pain": Phrasings(

@@ -26,6 +26,10 @@ def assertions(extractor, text):
         ("no improvement in the rash, its up his neck now", "rash"),
         ("not a day goes by without him being sick", "vomiting"),
         ("never had a headache like this before, pounding", "headache"),
+        ("wasnt long after his dose that the shivers kicked in", "chills"),
+        ("theres no stopping the bleeding from her gums", "bleeding"),
+        ("never seen her this wiped out, she cant lift a cup", "fatigue"),
+        ("ive never seen a rash like that on him before", "rash"),
         # a negated phrase that is itself the symptom
         ("mum couldn't remember what year it is", "confusion"),
         # a caregiver's report is the patient's, not someone else's
@@ -43,6 +47,8 @@ def test_words_that_only_look_like_denials_report_the_symptom(extractor, text, s
         ("no fever tonight, 36.9 on the ear thing", "fever"),
         ("she isnt confused at all, doing her crossword", "confusion"),
         ("no shaking and no rash", "rash"),
+        ("no sickness today thankfully", "nausea"),
+        ("hes making sense again tonight", "confusion"),
     ],
 )
 def test_denials_are_denials(extractor, text, symptom_id):

@@ -93,6 +93,14 @@ def test_an_emergency_told_as_what_happened_is_an_emergency(extractor, text, sym
     assert triage(extraction.reports).urgency == "emergency"
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["he keeps asking what day it is, over and over", "asks me the date again and again", "she isnt making any sense"],
+)
+def test_the_same_question_over_and_over_or_no_sense_is_confusion(extractor, text):
+    assert "confusion" in extractor.extract(text).present_ids()
+
+
 def test_asking_the_date_again_and_again_is_confusion(extractor):
     assert "confusion" in extractor.extract("she keeps asking what the date is, every few minutes").present_ids()
 

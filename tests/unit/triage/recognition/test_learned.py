@@ -136,3 +136,13 @@ def test_the_linear_part_hashes_words_into_the_table_size_chosen_for_training_ti
         layer for layer in trained.nlp.get_pipe("textcat_multilabel").model.walk() if layer.name == "sparse_linear"
     ]
     assert [table.get_dim("length") for table in tables] == [learned.NGRAM_BUCKETS]
+
+
+def test_the_model_reading_a_symptom_as_denied_more_surely_than_reported_records_it_denied(trained):
+    # "she's not had any shaking or trouble with her words": both readings pass the threshold
+    probabilities = {"confusion": 0.6, learned.DENIED_PREFIX + "confusion": 0.7, "seizure": 0.8}
+    assert trained.reported(probabilities) == ["seizure"]
+    assert trained.denied(probabilities) == ["confusion"]
+    probabilities[learned.DENIED_PREFIX + "confusion"] = 0.55
+    assert trained.reported(probabilities) == ["confusion", "seizure"]
+    assert trained.denied(probabilities) == []
