@@ -67,6 +67,22 @@ def _rule(name: str, form: str, steps: List[str]) -> str:
     return "\n".join(lines + [f"  - {step}" for step in steps])
 
 
+# How an emergency reported during a form ends it, asking nothing: the triage action ends the
+# caregiver checks itself (the next check would be a question in the emergency turn,
+# actions/triage_symptoms.py); the treatment form asks nothing more (actions/treatment_form.py) and
+# ends, and the follow-up asks nothing.
+EMERGENCY_ENDS = {
+    "treatment_form": [
+        "active_loop: treatment_form",
+        "action: treatment_form",
+        "active_loop: null",
+        "action: action_ask_follow_up",
+        "slot_was_set:\n    - follow_up: null",
+    ],
+    "caregiver_checks_form": ["active_loop: null", "slot_was_set:\n    - requested_slot: null"],
+}
+
+
 def form_rules() -> str:
     rules = []
     for form, described in FORMS.items():
@@ -86,40 +102,14 @@ def form_rules() -> str:
                 ],
             )
         )
-        if form == "caregiver_checks_form":
-            # In an emergency the triage action ends the checks (actions/triage_symptoms.py): the
-            # next check would be a question in the emergency turn.
-            rules.append(
-                _rule(
-                    f"an emergency reported during {described} ends them, asking nothing",
-                    form,
-                    [
-                        "intent: report_symptom",
-                        "action: utter_symptom_advice",
-                        "action: action_triage_symptoms",
-                        "active_loop: null",
-                        "slot_was_set:\n    - requested_slot: null",
-                    ],
-                )
+        rules.append(
+            _rule(
+                f"an emergency reported during {described} ends them, asking nothing",
+                form,
+                ["intent: report_symptom", "action: utter_symptom_advice", "action: action_triage_symptoms"]
+                + EMERGENCY_ENDS[form],
             )
-        if form == "treatment_form":
-            # In an emergency the form asks nothing more (actions/treatment_form.py) and ends.
-            rules.append(
-                _rule(
-                    f"an emergency reported during {described} ends them, asking nothing",
-                    form,
-                    [
-                        "intent: report_symptom",
-                        "action: utter_symptom_advice",
-                        "action: action_triage_symptoms",
-                        f"active_loop: {form}",
-                        f"action: {form}",
-                        "active_loop: null",
-                        "action: action_ask_follow_up",
-                        "slot_was_set:\n    - follow_up: null",
-                    ],
-                )
-            )
+        )
         for intent, actions in ANSWERED_THEN_ASKED_AGAIN:
             rules.append(
                 _rule(
