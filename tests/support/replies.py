@@ -66,12 +66,20 @@ def response_texts(name: str) -> List[str]:
 
 
 # A reply to a symptom report ends with a question: the treatment questions, or the follow-up
-# question (related symptoms, "anything else?", or the caregiver checks).
+# question (related symptoms, "anything else?", or the caregiver checks); during the checks, the
+# next check.
+CHECK_QUESTIONS = (
+    "utter_ask_check_orientation",
+    "utter_ask_check_naming",
+    "utter_ask_check_commands",
+    "utter_ask_check_speech_writing",
+)
 QUESTION_RESPONSES = (
     "utter_ask_therapy",
     "utter_ask_treatment_timing",
     "utter_ask_anything_else",
     "utter_offer_caregiver_checks",
+    *CHECK_QUESTIONS,
 )
 RELATED_QUESTION_START = "Have you also noticed"
 
