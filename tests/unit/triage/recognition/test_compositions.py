@@ -147,3 +147,9 @@ def test_behaviour_instead_of_a_symptom_word(extractor, text, symptom_id):
 def test_a_noisy_struggling_breath_is_an_emergency(extractor):
     extraction = extractor.extract("he's straining and noisy with every breath")
     assert triage(extraction.reports).urgency == "emergency"
+
+
+def test_a_cramped_neck_with_a_fever_and_a_headache_is_an_emergency(extractor):
+    extraction = extractor.extract("bad headache since his step up dose, neck is all cramped, temp 38.9")
+    assert "stiff_neck" in extraction.present_ids()
+    assert triage(extraction.reports).urgency == "emergency"
