@@ -306,7 +306,9 @@ def call_log_note(
     """One paragraph for the call log. `inferred` and `inferred_denied`: symptoms the learned
     recogniser read as reported or denied in the caller's words, where no phrase the lists know
     matched: to be confirmed with the caller."""
-    sentences = [f"{'Caregiver' if caregiver else 'Caller'} reports: {', '.join(reported) or 'none'}."]
+    # Nothing named is not nothing reported: the words may still read as an emergency or be unclear.
+    named = ", ".join(reported) or "no symptom the assistant could name"
+    sentences = [f"{'Caregiver' if caregiver else 'Caller'} reports: {named}."]
     if inferred:
         sentences.append(f"Read from their words, to confirm with them: {', '.join(inferred)}.")
     if denied:

@@ -228,7 +228,9 @@ def test_the_agent_and_the_chat_add_up_the_same_call_the_same_way(stack):
 
 def test_words_the_assistant_does_not_recognise_are_unclear_as_in_the_chat(stack):
     answer = post(stack, {"text": "he's gone a bit peculiar since tea", "conversation_id": call_id()}).json()
-    # "unclear" unless the learned layer reads a symptom in it; never "none".
-    assert answer["urgency"] in ("unclear", "urgent"), answer
-    assert "care team right away" in answer["script"]
+    # "unclear" unless the learned layer reads a symptom or an emergency in it; never "none".
+    assert answer["urgency"] in ("unclear", "urgent", "emergency"), answer
+    assert "care team" in answer["script"], answer["script"]
+    if answer["urgency"] == "emergency":
+        assert answer["script"].startswith("This may be an emergency. Call emergency services now"), answer["script"]
     assert "reports: none" not in answer["summary"]

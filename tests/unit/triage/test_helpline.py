@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from bot.triage import wording
 from bot.triage.conversation import add_up
 from bot.triage.helpline import agent_assist_response
 from bot.triage.reply_audit import find_unsafe_phrases
@@ -79,3 +80,20 @@ def test_words_not_understood_are_unclear_for_the_agent_never_none(extractor):
     assert "none" not in answer["summary"]
     assert "did not recognise" in answer["summary"]
     assert find_unsafe_phrases(answer["script"] + answer["summary"]) == []
+
+
+def test_a_call_naming_no_symptom_is_not_logged_as_reporting_none():
+    note = wording.call_log_note(
+        caregiver=True,
+        reported=[],
+        denied=[],
+        readings=[],
+        therapy_label=None,
+        days_since_treatment=None,
+        red_flags=["what the caller describes reads as an emergency (no listed red flag matched)"],
+        urgency="emergency",
+        advice=wording.URGENCY_ADVICE["emergency"],
+        source_citations=[],
+    )
+    assert note.startswith("Caregiver reports: no symptom the assistant could name.")
+    assert "reports: none" not in note
