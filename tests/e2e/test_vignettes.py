@@ -350,10 +350,13 @@ def _run_conversation(send, vignette: dict, advice_texts: dict) -> ConversationO
     if ranks != sorted(ranks):
         problems.append(f"the urgency went down: {urgencies}")
     final = urgencies[-1] if urgencies else "none"
-    # Over-triage by the learned layer (an emergency it read, "emergency_described") is the cost
-    # its recall-first threshold states (docs/performance.md), as for the single messages; any
-    # other difference, and any under-triage, fails.
-    read_by_model = final == "emergency" and bool((payload or {}).get("emergency_described"))
+    # Over-triage by the learned layer (an emergency it read, "emergency_described", or a symptom
+    # only it read, with no words of theirs matched) is the cost its recall-first thresholds state
+    # (docs/performance.md), as for the single messages; any other difference, and any
+    # under-triage, fails.
+    read_by_model = (final == "emergency" and bool((payload or {}).get("emergency_described"))) or any(
+        not s["negated"] and not s.get("text") and s.get("value") is None for s in (payload or {}).get("symptoms", [])
+    )
     over_triaged_by_model = read_by_model and urgency_rank(final) > urgency_rank(vignette["urgency"])
     if final != vignette["urgency"] and not over_triaged_by_model:
         problems.append(f"ended {final}, expected {vignette['urgency']}")
