@@ -148,7 +148,7 @@ class SymptomExtractor:
         added += [
             Mention(symptom_id=symptom_id, text="", start=0, end=0, red_flag=False, assertion=NEGATED)
             for symptom_id in self.learned.denied(probabilities)
-            if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned and symptom_id not in reported
+            if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned
         ]
         lexicon_emergency = any(
             m.red_flag or self.knowledge.symptoms[m.symptom_id].urgency == "emergency"

@@ -73,9 +73,10 @@ LEXICON_FOUND, MODEL_FOUND, NOTHING_FOUND = "lexicon_found", "model_found", "not
 CHOSEN_STRATA = (LEXICON_FOUND, MODEL_FOUND)
 UNSUPPORTED_EMERGENCY_THRESHOLD = 0.5
 # The hashed word and word-pair table of the linear part: spaCy's TextCatBOW.v2 fixes it at 2**18
-# rows, one weight per label each (26 million), and the optimiser updates all of them on every
-# batch: three quarters of the training time. 2**16 rows hold the corpus's words and word pairs
-# with as good validation figures, and train in a quarter of the time (docs/performance.md).
+# rows, one weight per label each (28 million for 107 labels), and the optimiser updated all of
+# them on every batch: three quarters of the training time. 2**16 rows hold the corpus's words and
+# word pairs with as good validation figures; an epoch takes about a third of the time
+# (docs/performance.md).
 NGRAM_BUCKETS = 2**16
 ARCHITECTURE = {
     "@architectures": "spacy.TextCatEnsemble.v2",
