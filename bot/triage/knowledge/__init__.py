@@ -129,6 +129,8 @@ class Symptom:
     extra_groups: Tuple[str, ...]
     listings: Tuple[Listing, ...] = ()
     anchor: Optional[str] = None  # the clinical source of the rule, for a symptom no document names
+    # Phrases listed under another symptom that name this one too ("sickness": nausea and vomiting).
+    shared_phrases: Tuple[str, ...] = ()
 
     @property
     def groups(self) -> Tuple[str, ...]:
@@ -351,7 +353,12 @@ def load_knowledge() -> Knowledge:
             extra_groups=extra_groups,
             listings=tuple(listings[raw["id"]]),
             anchor=raw.get("anchor"),
+            shared_phrases=tuple(raw.get("shared_phrases", [])),
         )
+    for symptom in symptoms.values():
+        for phrase in symptom.shared_phrases:
+            owners = [s.id for s in symptoms.values() if phrase in s.phrases and s.id != symptom.id]
+            _check(bool(owners), f"symptom {symptom.id} shares {phrase!r}, which no other symptom lists")
 
     advice = _read("advice.yml")
     guidance = tuple(

@@ -1,10 +1,11 @@
 """The lexicon: every symptom phrase of the knowledge base, matched on NORM, exactly or with up to
 MAX_INSERTED_WORDS words inserted between its words ("heart is beating really fast", "can hardly
-breathe"), but never across punctuation or a negation ("muscles don't ache" is not "muscles ache")."""
+breathe"), but never across punctuation or a negation ("muscles don't ache" is not "muscles ache").
+A phrase another symptom shares (symptoms.yml, `shared_phrases`) is read as both symptoms."""
 
 from __future__ import annotations
 
-from typing import Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
@@ -65,6 +66,12 @@ class SymptomLexicon:
                     loose.append(pattern)
                 if loose:
                     self.loose.add(key, loose)
+        # NORM words of a shared phrase -> the symptoms that share it (beside the one that lists it).
+        self.sharers: Dict[Tuple[str, ...], List[str]] = {}
+        for symptom in knowledge.symptoms.values():
+            for phrase in symptom.shared_phrases:
+                norms = tuple(t.norm_ for t in tokens.tokenise(phrase))
+                self.sharers.setdefault(norms, []).append(symptom.id)
 
     def matches(self, doc: Doc) -> List[Tuple[Span, str, bool]]:
         """(span, symptom id, red-flag phrase) for each match, longest first where they overlap."""
@@ -75,4 +82,6 @@ class SymptomLexicon:
         for span in spacy.util.filter_spans(spans):
             symptom_id, kind = span.label_.split("|")
             result.append((span, symptom_id, kind == RED_FLAG))
+            for sharer in self.sharers.get(tuple(t.norm_ for t in span), ()):
+                result.append((Span(doc, span.start, span.end, label=f"{sharer}|{PLAIN}"), sharer, False))
         return result

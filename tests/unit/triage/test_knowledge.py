@@ -141,6 +141,14 @@ def test_a_phrase_belongs_to_one_symptom(knowledge):
             assert owner.setdefault(phrase, symptom.id) == symptom.id, f"{phrase!r} in {owner[phrase]} and {symptom.id}"
 
 
+def test_a_shared_phrase_is_listed_by_another_symptom(knowledge):
+    listed = {p: s.id for s in knowledge.symptoms.values() for p in s.phrases + s.red_flag_phrases}
+    shared = [(p, s.id) for s in knowledge.symptoms.values() for p in s.shared_phrases]
+    assert shared, "no symptom shares a phrase"
+    for phrase, sharer in shared:
+        assert listed.get(phrase) not in (None, sharer), (phrase, sharer)
+
+
 def test_helplines_are_information_lines_from_the_documents(knowledge):
     phones = {h.phone for h in knowledge.helplines}
     assert phones == {"1-800-227-2345", "1-888-939-3333"}

@@ -29,6 +29,21 @@ def test_negation_stays_in_its_clause(extractor, text, present, negated):
 
 
 @pytest.mark.parametrize(
+    "text,present,negated",
+    [
+        ("no sickness or diarrhoea but wiped out", {"fatigue"}, {"nausea", "vomiting", "diarrhea"}),
+        ("bit of sickness since the step up dose", {"nausea", "vomiting"}, set()),
+        ("temp 38.6 and hes got the shakes", {"fever", "chills", "tremor"}, set()),
+        ("no temp no shakes, just sleepy", {"drowsiness"}, {"fever", "chills", "tremor"}),
+    ],
+)
+def test_a_lay_word_with_two_meanings_is_read_as_both(extractor, text, present, negated):
+    got_present, got_negated = found(extractor, text)
+    assert present <= got_present
+    assert negated <= got_negated
+
+
+@pytest.mark.parametrize(
     "text,expected",
     [
         ("feaver and confussed", {"fever", "confusion"}),
