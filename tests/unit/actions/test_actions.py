@@ -191,13 +191,23 @@ def test_follow_up_offers_a_caregiver_the_checks_first(extractor):
     assert slot_events(events) == {"follow_up": "caregiver_checks", "caregiver_checks_offered": True}
 
 
-def test_a_yes_with_words_the_recogniser_misses_is_a_yes(extractor):
-    tracker = tracker_for(
-        "yes he said we were at the seaside, we're in our kitchen",
+def during_checks(text, extractor, check, earlier=(), **slots):
+    """A report typed while the caregiver checks ask `check` (a slot such as check_orientation)."""
+    return tracker_for(
+        text,
         "report_symptom",
         extractor,
-        slots={"requested_slot": "check_orientation"},
+        slots={"requested_slot": check, **slots},
         active_loop="caregiver_checks_form",
+        earlier=earlier,
+    )
+
+
+def test_a_yes_with_words_the_recogniser_misses_is_a_yes(extractor):
+    tracker = during_checks(
+        "yes he said we were at the seaside, we're in our kitchen",
+        extractor,
+        "check_orientation",
         earlier=["my husband is muddled"],
     )
     _, events = run(ActionTriageSymptoms(), tracker)
@@ -205,27 +215,17 @@ def test_a_yes_with_words_the_recogniser_misses_is_a_yes(extractor):
 
 
 def test_a_report_during_the_checks_answers_the_check_being_asked(extractor):
-    checking = {"requested_slot": "check_orientation"}
-    tracker = tracker_for(
-        "she couldn't tell me where she is",
-        "report_symptom",
-        extractor,
-        slots=checking,
-        active_loop="caregiver_checks_form",
-        earlier=["my mum is confused"],
+    tracker = during_checks(
+        "she couldn't tell me where she is", extractor, "check_orientation", earlier=["my mum is confused"]
     )
     _, events = run(ActionTriageSymptoms(), tracker)
     assert slot_events(events)["check_orientation"] == "changed"
-    tracker = tracker_for(
-        "no she's not confused about that",
-        "report_symptom",
-        extractor,
-        slots=checking,
-        active_loop="caregiver_checks_form",
-    )
+    tracker = during_checks("no she's not confused about that", extractor, "check_orientation")
     _, events = run(ActionTriageSymptoms(), tracker)
     assert slot_events(events)["check_orientation"] == "unchanged"
-    tracker = tracker_for("she couldn't tell me where she is", "report_symptom", extractor, slots=checking)
+    tracker = tracker_for(
+        "she couldn't tell me where she is", "report_symptom", extractor, slots={"requested_slot": "check_orientation"}
+    )
     _, events = run(ActionTriageSymptoms(), tracker)
     assert "check_orientation" not in slot_events(events)
 
@@ -297,14 +297,12 @@ def test_an_emergency_turn_ends_by_saying_they_can_come_back_when_safe(extractor
 
 
 def test_an_emergency_during_the_caregiver_checks_ends_them(extractor):
-    checking = {"requested_slot": "check_naming", "conversation_urgency": "urgent"}
-    tracker = tracker_for(
+    tracker = during_checks(
         "hes gone stiff and his arms are jerking, he wont answer me",
-        "report_symptom",
         extractor,
-        slots=checking,
-        active_loop="caregiver_checks_form",
+        "check_naming",
         earlier=["my dad seems a bit muddled tonight"],
+        conversation_urgency="urgent",
     )
     _, events = run(ActionTriageSymptoms(), tracker)
     assert [e["name"] for e in events if e["event"] == "active_loop"] == [None], events
@@ -312,13 +310,7 @@ def test_an_emergency_during_the_caregiver_checks_ends_them(extractor):
 
 
 def test_a_plain_report_during_the_caregiver_checks_lets_them_go_on(extractor):
-    tracker = tracker_for(
-        "he has a bit of a headache as well",
-        "report_symptom",
-        extractor,
-        slots={"requested_slot": "check_naming"},
-        active_loop="caregiver_checks_form",
-    )
+    tracker = during_checks("he has a bit of a headache as well", extractor, "check_naming")
     _, events = run(ActionTriageSymptoms(), tracker)
     assert not [e for e in events if e.get("event") == "active_loop"], events
     assert "requested_slot" not in slot_events(events)
