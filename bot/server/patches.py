@@ -7,6 +7,9 @@ In the process, when Rasa imports the channels of credentials.yml (after it has 
 logging, before any message): `install_process_patches`
 - the action server's answers are validated with a validator built once, not on every call
   (bot/server/action_response_validation.py; tests/unit/server/test_action_response_validation.py);
+- a custom action is sent the events the project's actions read (from the kept conversation state's
+  last turn), not every event of the conversation (bot/server/action_request.py;
+  tests/unit/server/test_action_request.py);
 - conversation text is redacted from Rasa's structured log events above DEBUG
   (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py);
 - a tracker is copied (before each action) without replaying the whole conversation
@@ -51,7 +54,7 @@ from typing import Any, Optional
 from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
-from bot.server import action_response_validation, log_redaction, policy_states
+from bot.server import action_request, action_response_validation, log_redaction, policy_states
 from bot.server.stores.tracker_cache import install_copy_without_replay
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
 
@@ -67,6 +70,7 @@ _patched_agents: set = set()
 
 def install_process_patches() -> None:
     action_response_validation.install()
+    action_request.install()
     log_redaction.install()
     install_copy_without_replay()
     policy_states.install()

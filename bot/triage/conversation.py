@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.triage import wording
 from bot.triage.engine import SymptomReport, TriageResult, merge_reports, triage, urgency_rank
@@ -100,22 +100,57 @@ class ConversationState:
             return None
 
 
-def _new_user_events(events: Sequence[dict], kept: Optional[ConversationState]) -> Tuple[bool, List[dict]]:
-    """The user events after the kept state, read backwards from the newest: (kept still holds, events).
+SESSION_BOUNDARIES = ("session_started", "restart")
 
-    The kept state no longer holds when the session started again since, or when its last event
-    is not in the conversation: then every user event since the session started is new.
+
+def _event_kind(event: Mapping[str, Any]) -> Optional[str]:
+    return event.get("event")
+
+
+def _event_time(event: Mapping[str, Any]) -> Optional[float]:
+    return event.get("timestamp")
+
+
+def _reading_start(
+    events: Sequence[Any],
+    kept: Optional[ConversationState],
+    kind: Callable[[Any], Optional[str]],
+    timestamp: Callable[[Any], Optional[float]],
+) -> Tuple[int, bool]:
+    """Where adding up reads `events` from, read backwards from the newest: (index, kept still holds).
+
+    The kept state holds when its last user event is found before the session started again (a
+    session start or a restart): adding up reads the user events after it. Otherwise it reads every
+    user event since the session started (since the first event when none did).
     """
-    new: List[dict] = []
-    for event in reversed(events):
-        kind = event.get("event")
-        if kind == "user":
-            if kept is not None and kept.through is not None and event.get("timestamp") == kept.through:
-                return True, new[::-1]
-            new.append(event)
-        elif kind in ("session_started", "restart"):
-            break
-    return False, new[::-1]
+    through = kept.through if kept is not None else None
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        event_kind = kind(event)
+        if event_kind == "user" and through is not None and timestamp(event) == through:
+            return index, True
+        if event_kind in SESSION_BOUNDARIES:
+            return index, False
+    return 0, False
+
+
+def first_event_read(
+    events: Sequence[Any],
+    state_slot: Any,
+    kind: Callable[[Any], Optional[str]] = _event_kind,
+    timestamp: Callable[[Any], Optional[float]] = _event_time,
+) -> int:
+    """The index of the first of `events` that `add_up` reads, with the slot `triage_state` holding
+    `state_slot`: the events before it cannot change the conversation's triage. `kind` and
+    `timestamp` read an event (Rasa's events in the server, their dicts in the actions), so that what
+    the server sends the actions (bot/server/action_request.py) is exactly what they read."""
+    return _reading_start(events, ConversationState.from_slot(state_slot), kind, timestamp)[0]
+
+
+def _new_user_events(events: Sequence[dict], kept: Optional[ConversationState]) -> Tuple[bool, List[dict]]:
+    """The user events after the kept state: (kept still holds, events)."""
+    start, holds = _reading_start(events, kept, _event_kind, _event_time)
+    return holds, [event for event in events[start + holds :] if event.get("event") == "user"]
 
 
 def _entities(user_event: dict) -> List[dict]:

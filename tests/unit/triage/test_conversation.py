@@ -5,7 +5,14 @@ from datetime import date
 
 import pytest
 
-from bot.triage.conversation import STATE_SLOT, ConversationState, add_up, closing_summary, may_ask_a_question
+from bot.triage.conversation import (
+    STATE_SLOT,
+    ConversationState,
+    add_up,
+    closing_summary,
+    first_event_read,
+    may_ask_a_question,
+)
 from tests.support.events import user_event, user_events
 
 TODAY = date(2026, 11, 29)
@@ -35,6 +42,25 @@ def test_turn_by_turn_from_the_kept_state_equals_adding_up_from_scratch(extracto
     assert kept.result.urgency == "urgent"
     assert {s.id for s in kept.result.present} == {"fever", "chills", "confusion"}
     assert [s.id for s in kept.result.negated] == ["headache"]
+
+
+def test_adding_up_reads_nothing_before_the_first_event_read(extractor):
+    """What the server leaves out of the actions' request (bot/server/action_request.py): the events
+    before the kept state's last turn, or before the session started again when it no longer holds."""
+    events, slots = [{"event": "session_started", "timestamp": 1999.0}], {}
+    for i, text in enumerate(TURNS):
+        if i == 3:  # a restart: the kept state's last turn is in the conversation before it
+            events += [
+                {"event": "restart", "timestamp": 2000.2 + i},
+                {"event": "session_started", "timestamp": 2000.3 + i},
+            ]
+        events += [user_event(text, extractor, timestamp=2000.5 + i), {"event": "bot", "timestamp": 2000.6 + i}]
+        first = first_event_read(events, slots.get(STATE_SLOT))
+        assert events[first]["event"] == ("session_started" if i in (0, 3) else "user")
+        assert first == len(events) - (3 if i in (0, 3) else 4)
+        conversation = add_up(events, slots, TODAY)
+        assert add_up(events[first:], slots, TODAY) == conversation
+        slots[STATE_SLOT] = conversation.state.as_slot()
 
 
 def test_earlier_turns_are_not_read_again_once_kept(extractor):
