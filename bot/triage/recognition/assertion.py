@@ -42,6 +42,8 @@ class ClauseAssertion:
         self.resolution_cues = tokens.norm_sequences(resolved["after"])
         self.resolution_window = resolved["window"]
         self.resolution_negated_by = set(resolved["negated_by"])
+        self.ceased_before = tokens.norm_sequences(resolved["ceased_before"])
+        self.ceased_after = tokens.norm_sequences(resolved["ceased_after"])
         self.sentence_end = set(resolved["sentence_end"])
 
     def assertion(self, doc: Doc, norms: Sequence[str], span: Span, next_mention_start: int) -> str:
@@ -51,9 +53,17 @@ class ClauseAssertion:
             return HYPOTHETICAL
         resolved = self.is_resolved(doc, norms, span, next_mention_start)
         if self.is_negated(doc, norms, span):
-            # "not vomiting anymore", "no longer feverish": what matters now is that it is denied.
-            return RESOLVED if resolved else NEGATED
+            # "no more fits since Sunday's one", "no chest pain now": it happened, and stopped.
+            return RESOLVED if resolved or self.has_ceased(doc, norms, span) else NEGATED
         return RESOLVED if resolved else PRESENT
+
+    def has_ceased(self, doc: Doc, norms: Sequence[str], span: Span) -> bool:
+        """Whether a denied mention is one that stopped: a cessation cue before it in its clause
+        ("no longer"), or right after it ("no shakes now")."""
+        begin = max(self.clause_start(doc, norms, span.start), span.start - self.window)
+        return bool(sequence_at(norms, span.end, self.ceased_after)) or any(
+            sequence_at(norms, i, self.ceased_before) for i in range(begin, span.start)
+        )
 
     def sentence_bounds(self, doc: Doc, start: int, end: int) -> Tuple[int, int]:
         begin = start

@@ -19,7 +19,7 @@ import spacy
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT
+from bot.triage.engine import HYPOTHETICAL, NEGATED, PRESENT, RESOLVED
 from bot.triage.knowledge import Knowledge, load_knowledge
 from bot.triage.recognition.assertion import ClauseAssertion
 from bot.triage.recognition.compositions import (
@@ -203,8 +203,8 @@ class SymptomExtractor:
                 assertion = PRESENT  # "breathing isn't right": the negation inside is the report
             elif span.label_ == NEGATED_INSIDE and assertion == PRESENT:
                 assertion = NEGATED  # "lips aren't swollen"
-            elif span.label_ == DENIAL_ONLY and assertion != NEGATED:
-                continue  # "temp 37.2" names no fever; only "no temp" does
+            elif span.label_ == DENIAL_ONLY and assertion not in (NEGATED, RESOLVED):
+                continue  # "temp 37.2" names no fever; "no temp" and "no more fits since" do
             negated = assertion == NEGATED
             severe = symptom.severe_is_red_flag and self.assertion.cue_in_clause(
                 doc, norms, span, self.severity_cues, self.language["severity"]["window"]
