@@ -138,6 +138,8 @@ def test_fever_value_is_kept(extractor):
         ("he had a fit", "seizure"),
         ("she wont wake up", "consciousness_change"),
         ("he can't be woken", "consciousness_change"),
+        ("dog barked right by her and she didnt react at all", "consciousness_change"),
+        ("no more fits since the one at lunch but hes very sleepy", "seizure"),
         ("my wife just collapsed", "fainting_collapse"),
         ("i cant breathe", "trouble_breathing"),
         ("his lips are going blue", "trouble_breathing"),
