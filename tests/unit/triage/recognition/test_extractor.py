@@ -139,7 +139,6 @@ def test_fever_value_is_kept(extractor):
         ("she wont wake up", "consciousness_change"),
         ("he can't be woken", "consciousness_change"),
         ("dog barked right by her and she didnt react at all", "consciousness_change"),
-        ("no more fits since the one at lunch but hes very sleepy", "seizure"),
         ("my wife just collapsed", "fainting_collapse"),
         ("i cant breathe", "trouble_breathing"),
         ("his lips are going blue", "trouble_breathing"),
@@ -183,3 +182,13 @@ def test_offsets_point_at_the_words(extractor):
     text = "Not feeling great, fever of 39"
     for mention in extractor.extract(text).mentions:
         assert text[mention.start : mention.end] == mention.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no more fits since the one at lunch but hes very sleepy", "no chest pain now, it lasted 10 mins after his walk"],
+)
+def test_a_red_flag_that_has_stopped_is_still_an_emergency(extractor, knowledge, text):
+    from bot.triage.engine import triage
+
+    assert triage(extractor.extract(text).reports, knowledge=knowledge).urgency == "emergency"
