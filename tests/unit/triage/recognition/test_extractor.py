@@ -2,6 +2,8 @@
 
 import pytest
 
+from bot.triage.engine import triage
+
 
 def found(extractor, text):
     extraction = extractor.extract(text)
@@ -189,6 +191,4 @@ def test_offsets_point_at_the_words(extractor):
     ["no more fits since the one at lunch but hes very sleepy", "no chest pain now, it lasted 10 mins after his walk"],
 )
 def test_a_red_flag_that_has_stopped_is_still_an_emergency(extractor, knowledge, text):
-    from bot.triage.engine import triage
-
     assert triage(extractor.extract(text).reports, knowledge=knowledge).urgency == "emergency"
