@@ -15,7 +15,8 @@ logging, before any message): `install_process_patches`
 - a tracker is copied (before each action) without replaying the whole conversation
   (bot/server/stores/tracker_cache.py; tests/unit/server/stores/test_tracker_cache.py);
 - the policies' states of a conversation are extended by its new events, not rebuilt by replaying
-  the whole conversation at every prediction (bot/server/policy_states.py;
+  the whole conversation at every prediction, and so are its applied events, which the processor
+  and the policies ask for several times a turn (bot/server/policy_states.py;
   tests/unit/server/test_policy_states.py).
 
 Before anything else is imported, by ops/rasa_cli.py (how the project starts `rasa`):

@@ -24,6 +24,8 @@ replay itself: they are kept too. When the tracker's events begin with the kept 
 them) and the events after those are all of the kinds applied_events simply appends (not a restart,
 a session start, a rewind, a loop not seen before, nor a loop's action, which may fold a repeated
 turn away), they are added to the kept applied events; otherwise Rasa's applied_events works them out.
+The tracker's own applied_events is answered from them as well (`kept_applied_events`): the
+processor and the policies ask for them several times a turn besides the states.
 
 The returned states are copies: callers change them (the featurizer deletes from the last state's
 user part) and Rasa shares parts between states; the copy shares what Rasa's result would share.
@@ -59,7 +61,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.server.stores.tracker_cache import DEFAULT_CACHED_EVENTS
 
-# Rasa's own: the tests compare with them, and a tracker class with its own applied_events uses it.
+# Rasa's own: the tests compare with them, and the kept applied events are worked out with it.
 RASA_STATES_FOR_TRACKER_HISTORY = Domain.states_for_tracker_history
 RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
 # The source of what is done here step for step (Domain.states_for_tracker_history,
@@ -218,7 +220,8 @@ class Conversation:
 
     def applied_events(self, tracker: DialogueStateTracker) -> List[Event]:
         """Rasa's tracker.applied_events(), from the kept ones when only appended events were added."""
-        if type(tracker).applied_events is RASA_APPLIED_EVENTS and self._begins(tracker.events):
+        rasas = type(tracker).applied_events in (RASA_APPLIED_EVENTS, kept_applied_events)
+        if rasas and self._begins(tracker.events):
             added = list(itertools.islice(tracker.events, len(self.events), None))
             if all(self._only_appended(event) for event in added):
                 self.events.extend(added)
@@ -226,7 +229,7 @@ class Conversation:
                 return self.applied
         self.events = list(tracker.events)
         self.loop_names = {event.name for event in self.events if isinstance(event, ActiveLoop) and event.name}
-        self.applied = tracker.applied_events()
+        self.applied = RASA_APPLIED_EVENTS(tracker) if rasas else tracker.applied_events()
         return self.applied
 
     def _begins(self, events: Deque[Event]) -> bool:
@@ -346,6 +349,20 @@ def states_for_tracker_history(
     return copy_states(states)
 
 
+def kept_applied_events(self: DialogueStateTracker) -> List[Event]:
+    """Rasa's DialogueStateTracker.applied_events, from the conversation's kept applied events.
+
+    Rasa looks at every event of the conversation each time, and the processor and the policies ask
+    several times a turn: the session check twice (`_update_tracker_session`), RulePolicy and
+    MemoizationPolicy, a revert's replay. Callers get a list of their own, as Rasa's."""
+    conversation = KEPT.take(self.sender_id)
+    applied = list(conversation.applied_events(self))
+    KEPT.keep(self.sender_id, conversation)
+    return applied
+
+
 def install() -> None:
-    """Domain.states_for_tracker_history from the kept conversations, in the server."""
+    """Domain.states_for_tracker_history and DialogueStateTracker.applied_events from the kept
+    conversations, in the server."""
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[assignment]
+    DialogueStateTracker.applied_events = kept_applied_events  # type: ignore[assignment]

@@ -34,6 +34,7 @@ from bot.server.policy_states import (
     RASA_APPLIED_EVENTS,
     RASA_STATES_FOR_TRACKER_HISTORY,
     KeptConversations,
+    kept_applied_events,
     states_for_tracker_history,
 )
 
@@ -278,6 +279,26 @@ def test_the_kept_applied_events_are_rasas_after_every_event(domain, monkeypatch
     assert len(worked_out) < len(events) / 2
 
 
+@pytest.mark.parametrize("read_back_each_time", [False, True])
+def test_the_trackers_own_applied_events_are_rasas_after_every_event(domain, monkeypatch, read_back_each_time):
+    """Served, the tracker's applied_events comes from the kept ones, also inside Rasa's replay
+    after a revert; each caller gets a list of its own."""
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", kept_applied_events)
+    tracker, rasas_tracker = served_tracker(domain), served_tracker(domain)
+    for event in caregiver_conversation():
+        tracker.update(event)
+        rasas_tracker.update(Event.from_parameters(event.as_dict()))
+        if read_back_each_time:
+            tracker = read_back(domain, tracker)
+        applied = tracker.applied_events()
+        assert applied == RASA_APPLIED_EVENTS(tracker) and all(map(operator.is_, applied, RASA_APPLIED_EVENTS(tracker)))
+        applied.clear()
+        assert len(tracker.applied_events()) == len(RASA_APPLIED_EVENTS(tracker))
+        assert tracker.current_state() == rasas_tracker.current_state()
+        assert tracker.active_loop == rasas_tracker.active_loop and tracker.latest_action == rasas_tracker.latest_action
+    assert len(policy_states.KEPT) == 1
+
+
 def test_a_caller_changing_the_states_it_was_given_does_not_change_the_next_ones(domain):
     tracker = served_tracker(domain)
     for event in caregiver_conversation():
@@ -402,7 +423,7 @@ def test_what_is_done_here_step_for_step_is_the_pinned_rasas():
         for function in (
             RASA_STATES_FOR_TRACKER_HISTORY,
             DialogueStateTracker.generate_all_prior_trackers,
-            DialogueStateTracker.applied_events,
+            RASA_APPLIED_EVENTS,
         )
     )
     assert hashlib.sha256(source.encode()).hexdigest() == policy_states.RASA_SOURCE_SHA256
@@ -412,6 +433,7 @@ def test_the_process_patches_install_it_once(domain):
     patches.install_process_patches()
     patches.install_process_patches()
     assert Domain.states_for_tracker_history is states_for_tracker_history
+    assert DialogueStateTracker.applied_events is kept_applied_events
     tracker = served_tracker(domain)
     for event in caregiver_conversation()[:20]:
         tracker.update(event)
