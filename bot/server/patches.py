@@ -5,8 +5,9 @@ and has a test that fails if the pinned Rasa changes under it.
 
 In the process, when Rasa imports the channels of credentials.yml (after it has configured its
 logging, before any message): `install_process_patches`
-- the action server's answers are validated with a validator built once, not on every call
-  (bot/server/action_response_validation.py; tests/unit/server/test_action_response_validation.py);
+- the action server's answers are validated with a validator built once, not on every call, each
+  event first against its own type's part of the schema (bot/server/action_response_validation.py;
+  tests/unit/server/test_action_response_validation.py);
 - a custom action is sent the events the project's actions read (from the kept conversation state's
   last turn), not every event of the conversation (bot/server/action_request.py;
   tests/unit/server/test_action_request.py);
