@@ -45,7 +45,9 @@ project registers, see `install_when_served`): `install_agent_patches`
   already replaced by memory at start-up is said at ERROR
   (bot/server/stores/tracker_store.py; tests/unit/server/stores/test_tracker_store.py);
 - a REST message sent again with its message_id is answered with its first replies, not handled
-  twice (bot/server/channels/redelivery.py; tests/unit/server/channels/test_redelivery.py).
+  twice (bot/server/channels/redelivery.py; tests/unit/server/channels/test_redelivery.py);
+- the connections to the action server are kept open between custom actions, and closed when the
+  server stops (bot/server/action_connections.py; tests/unit/server/test_action_connections.py).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
 from bot.server import action_request, action_response_validation, log_redaction, policy_states
+from bot.server.action_connections import keep_connections
 from bot.server.stores.tracker_cache import install_copy_without_replay
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
 
@@ -99,6 +102,7 @@ def install_agent_patches(agent: Optional[Any]) -> None:
     from bot.server.channels.redelivery import answer_redeliveries
 
     install_loud_tracker_store(agent)
+    keep_connections(getattr(agent, "action_endpoint", None))
     if agent.processor is not None:
         answer_redeliveries(agent.processor)
 
@@ -109,9 +113,9 @@ def limit_request_size(app: Any) -> None:
 
 
 def install_when_served(blueprint: Blueprint) -> None:
-    """Limit the request size before the app serves, and install the agent patches after Rasa's
-    own start-up listener has loaded the agent (not before_server_start: Rasa registers its
-    listener after the channels' blueprints)."""
+    """Limit the request size before the app serves, install the agent patches after Rasa's own
+    start-up listener has loaded the agent (not before_server_start: Rasa registers its listener
+    after the channels' blueprints), and close the kept connections when it stops."""
 
     @blueprint.listener("before_server_start")
     async def limit_requests(app: Any, _loop: Any) -> None:
@@ -120,3 +124,9 @@ def install_when_served(blueprint: Blueprint) -> None:
     @blueprint.listener("after_server_start")
     async def patch_agent(app: Any, _loop: Any) -> None:
         install_agent_patches(getattr(app.ctx, "agent", None))
+
+    @blueprint.listener("before_server_stop")
+    async def close_connections(app: Any, _loop: Any) -> None:
+        kept = getattr(getattr(getattr(app.ctx, "agent", None), "action_endpoint", None), "kept_sessions", None)
+        if kept is not None:
+            await kept.close()
