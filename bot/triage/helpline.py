@@ -59,12 +59,12 @@ def summary(result: TriageResult, caregiver: bool) -> str:
 def agent_assist_response(conversation_id: str, conversation: Conversation, unclear: bool = False) -> dict:
     """The agent-assist API's answer for a call so far: the same triage as the chat's. `unclear`:
     the caller reported something the assistant did not recognise (the chat's "unclear"); with
-    nothing recognised in the call, the answer is "unclear" with the chat's urgent advice, never
-    "none"."""
+    nothing reported in the call (denials and normal readings report nothing), the answer is
+    "unclear" with the chat's urgent advice, never "none"."""
     result = conversation.result
     caregiver = conversation.reported.caregiver
     body = result.as_dict()
-    if unclear and not result.symptoms and not result.temperatures:
+    if unclear and not result.present:
         urgency, advice = UNCLEAR, wording.URGENCY_ADVICE[UNCLEAR]
         said, note = wording.agent_script([], advice, None, ""), wording.UNCLEAR_CALL_NOTE + " " + advice
     else:

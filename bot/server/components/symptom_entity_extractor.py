@@ -97,9 +97,13 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         stated_not_asked = (
             intent != REPORT_SYMPTOM and bool(result.present) and not self.extractor.is_phrased_as_question(text)
         )
-        # "he seems off": unwell, in words that name no symptom, and not asked as a question.
+        # "he seems off", "she's just not right today, no temp": unwell, in words that name no
+        # symptom (a denial or a normal reading beside them reports none), and not asked as a question.
         unwell_stated = (
-            extraction.unwell_described and not recognised and not self.extractor.is_phrased_as_question(text)
+            extraction.unwell_described
+            and not result.present
+            and not result.emergency_described
+            and not self.extractor.is_phrased_as_question(text)
         )
         if has_red_flag or (recognised and yields) or stated_not_asked or unwell_stated:
             self._set_intent(message, REPORT_SYMPTOM)
@@ -114,7 +118,7 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
             intent = OTHER_LANGUAGE
         urgency: Optional[str] = None
         if intent == REPORT_SYMPTOM:
-            urgency = (CRISIS if result.crisis else result.urgency) if recognised else UNCLEAR
+            urgency = (CRISIS if result.crisis else result.urgency) if recognised and not unwell_stated else UNCLEAR
         entities = message.get(ENTITIES, []) + extraction_to_entities(extraction, urgency, text)
         if language:
             entities.append(

@@ -97,8 +97,9 @@ class SymptomExtractor:
         )
         therapies = self.treatment.therapies(doc)
         emergency_described = False
-        if self.learned is not None and self.learned_reads(doc):
-            learned_mentions, emergency_described = self._learned(self.learned_text(doc, mentions), mentions)
+        learned_text = self.learned_text(doc, mentions) if self.learned is not None else ""
+        if self.learned is not None and self.learned_reads(doc) and _enough_words(learned_text):
+            learned_mentions, emergency_described = self._learned(learned_text, mentions)
             mentions += learned_mentions
         return Extraction(
             emergency_described=emergency_described,
@@ -130,7 +131,8 @@ class SymptomExtractor:
         if not self.learned_reads(doc):
             return None
         norms = [t.norm_ for t in doc]
-        return self.learned_text(doc, self._symptom_mentions(doc, norms))
+        text = self.learned_text(doc, self._symptom_mentions(doc, norms))
+        return text if _enough_words(text) else None
 
     def _learned(self, learned_text: str, found: Sequence[Mention]) -> Tuple[List[Mention], bool]:
         """What the learned recogniser adds, recall first: the symptoms it reads that the lexicon did
@@ -224,6 +226,12 @@ class SymptomExtractor:
                 )
             )
         return mentions
+
+
+def _enough_words(learned_text: str) -> bool:
+    """Whether what is left for the learned layer, once the denied and asked-about words are hidden,
+    is still MIN_LEARNED_WORDS words: in "says his tummy doesn't hurt" only "says his" is."""
+    return sum(word.isalpha() for word in learned_text.split()) >= MIN_LEARNED_WORDS
 
 
 def _overlaps(a: Span, b: Span) -> bool:

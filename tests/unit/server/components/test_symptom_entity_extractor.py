@@ -100,6 +100,19 @@ def test_report_with_nothing_recognised_is_unclear(component):
     assert entity_values(message, "urgency") == ["unclear"]
 
 
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("she's just not right today. eating ok, no temp", "no_symptoms"),
+        ("he seems off, cant put my finger on it. temp 36.8", "report_symptom"),
+    ],
+)
+def test_unwell_beside_only_denials_is_unclear_not_none(component, text, intent):
+    message = parse(component, text, intent)
+    assert message.get("intent")["name"] == "report_symptom"
+    assert entity_values(message, "urgency") == ["unclear"]
+
+
 def test_entities_are_added_beside_diets(component):
     diet = {"entity": "topic", "value": "crs", "start": 8, "end": 11, "extractor": "DIETClassifier"}
     message = parse(component, "what is crs", "ask_what_is", [diet])

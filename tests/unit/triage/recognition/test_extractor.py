@@ -141,6 +141,9 @@ def test_fever_value_is_kept(extractor):
         ("she wont wake up", "consciousness_change"),
         ("he can't be woken", "consciousness_change"),
         ("dog barked right by her and she didnt react at all", "consciousness_change"),
+        ("he just went all floppy on the sofa", "consciousness_change"),
+        ("she's gone limp in the chair", "consciousness_change"),
+        ("we couldnt rouse her for a good few minutes", "consciousness_change"),
         ("my wife just collapsed", "fainting_collapse"),
         ("i cant breathe", "trouble_breathing"),
         ("his lips are going blue", "trouble_breathing"),
@@ -192,3 +195,20 @@ def test_offsets_point_at_the_words(extractor):
 )
 def test_a_red_flag_that_has_stopped_is_still_an_emergency(extractor, knowledge, text):
     assert triage(extractor.extract(text).reports, knowledge=knowledge).urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text,present,negated",
+    [
+        ("i wouldnt say no temp, its been 38.4 all evening", {"fever"}, set()),
+        ("no runs and no sickness since the last top up dose", set(), {"diarrhea", "nausea", "vomiting"}),
+        ("no rash, the jab site is fine", set(), {"rash", "skin_reaction"}),
+        ("her belly doesnt hurt but shes so tired", {"fatigue"}, {"abdominal_pain"}),
+        ("his tummy's been hurting since lunch", {"abdominal_pain"}, set()),
+    ],
+)
+def test_denials_and_what_only_looks_like_one(extractor, text, present, negated):
+    got_present, got_negated = found(extractor, text)
+    assert present <= got_present
+    assert negated <= got_negated
+    assert not negated & got_present
