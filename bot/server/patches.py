@@ -13,6 +13,8 @@ logging, before any message): `install_process_patches`
   tests/unit/server/test_action_request.py);
 - conversation text is redacted from Rasa's structured log events above DEBUG
   (bot/server/log_redaction.py; tests/unit/server/test_log_redaction.py);
+- an event read from JSON gets its class from those found before for its type name, not by listing
+  every subclass of Event each time (bot/server/event_types.py; tests/unit/server/test_event_types.py);
 - a tracker is copied (before each action) without replaying the whole conversation
   (bot/server/stores/tracker_cache.py; tests/unit/server/stores/test_tracker_cache.py);
 - the policies' states of a conversation are extended by its new events, not rebuilt by replaying
@@ -58,7 +60,7 @@ from typing import Any, Optional
 from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
-from bot.server import action_request, action_response_validation, log_redaction, policy_states
+from bot.server import action_request, action_response_validation, event_types, log_redaction, policy_states
 from bot.server.action_connections import keep_connections
 from bot.server.stores.tracker_cache import install_copy_without_replay
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
@@ -76,6 +78,7 @@ _patched_agents: set = set()
 def install_process_patches() -> None:
     action_response_validation.install()
     action_request.install()
+    event_types.install()
     log_redaction.install()
     install_copy_without_replay()
     policy_states.install()
