@@ -25,6 +25,8 @@ class TemperatureReader:
         self.fever_celsius = settings["fever_celsius"]
         self.cues = tokens.norm_sequences(settings["cues"])
         self.not_temperature_units = set(settings["not_followed_by"])
+        self.person_cues = tokens.norm_sequences(settings["person_cues"])
+        self.person_fahrenheit_range = settings["person_fahrenheit_range"]
         self.make_doc = make_doc
 
     def temperatures(self, text: str) -> List[Temperature]:
@@ -39,7 +41,12 @@ class TemperatureReader:
                 continue
             explicit = bool(degree or unit)
             has_decimal = "." in number or "," in number
-            if not (explicit or has_decimal or self._has_temperature_cue(text[: match.start()])):
+            said_of_a_person = self._after_a_person(text[: match.start()]) and (
+                self.person_fahrenheit_range[0] <= value <= self.person_fahrenheit_range[1]
+            )
+            if said_of_a_person and not unit:
+                unit = "F"
+            elif not (explicit or has_decimal or self._has_temperature_cue(text[: match.start()])):
                 continue
             if unit:
                 scale = unit[0].upper()
@@ -59,6 +66,11 @@ class TemperatureReader:
                 )
             )
         return found
+
+    def _after_a_person(self, before: str) -> bool:
+        """Whether the words right before a number are a person: "I'm", "she's" (NORM "i am")."""
+        norms = [t.norm_ for t in self.make_doc(before)]
+        return any(len(norms) >= len(cue) and tuple(norms[-len(cue) :]) == cue for cue in self.person_cues)
 
     def _has_temperature_cue(self, before: str) -> bool:
         norms = [t.norm_ for t in self.make_doc(before)][-self.window :]

@@ -106,6 +106,8 @@ def test_caregiver_is_noticed(extractor):
         ("temperature was 100.4", 38.0, True),
         ("38,5 degrees", 38.5, True),
         ("39.2C tonight", 39.2, True),
+        ("im 102 and cant stop shivering", 38.9, True),
+        ("checked again and shes 101 now", 38.3, True),
     ],
 )
 def test_temperatures_in_c_and_f(extractor, text, celsius, fever):
@@ -118,6 +120,8 @@ def test_temperatures_in_c_and_f(extractor, text, celsius, fever):
     "text",
     [
         "my wife is 38 and has a headache",
+        "hes 67 and had his first tec dose today",
+        "she's 100 next month, had her cells on monday",
         "took 2 tablets",
         "day 38 after transplant",
         "he weighs 102 kg",
