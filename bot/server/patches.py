@@ -17,6 +17,8 @@ logging, before any message): `install_process_patches`
   every subclass of Event each time (bot/server/event_types.py; tests/unit/server/test_event_types.py);
 - a tracker is copied (before each action) without replaying the whole conversation
   (bot/server/stores/tracker_cache.py; tests/unit/server/stores/test_tracker_cache.py);
+- RulePolicy writes the conversation's states as text for its debug log line only when DEBUG is
+  logged (bot/server/rule_policy_log.py; tests/unit/server/test_rule_policy_log.py);
 - the policies' states of a conversation are extended by its new events, not rebuilt by replaying
   the whole conversation at every prediction, and so are its applied events, which the processor
   and the policies ask for several times a turn (bot/server/policy_states.py;
@@ -60,7 +62,14 @@ from typing import Any, Optional
 from rasa.core.tracker_store import InMemoryTrackerStore
 from sanic import Blueprint
 
-from bot.server import action_request, action_response_validation, event_types, log_redaction, policy_states
+from bot.server import (
+    action_request,
+    action_response_validation,
+    event_types,
+    log_redaction,
+    policy_states,
+    rule_policy_log,
+)
 from bot.server.action_connections import keep_connections
 from bot.server.stores.tracker_cache import install_copy_without_replay
 from bot.server.stores.tracker_store import inner_tracker_store, make_tracker_store_failures_loud
@@ -82,6 +91,7 @@ def install_process_patches() -> None:
     log_redaction.install()
     install_copy_without_replay()
     policy_states.install()
+    rule_policy_log.install()
 
 
 def install_loud_tracker_store(agent: Any) -> None:
