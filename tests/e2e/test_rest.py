@@ -80,8 +80,12 @@ def test_negated_fever_with_confusion_gets_care_team_and_nervous_system_guidance
 def test_follow_up_after_a_report_is_answered(chat):
     chat.say("my wife has had diarrhea all day after her elranatamab shot")
     messages = chat.say("yes, she is also really dizzy now")
-    assert advice_urgency(messages) == "urgent", texts(messages)
-    assert "dizziness" in present_ids(triage_payload(messages))
+    payload = triage_payload(messages)
+    assert "dizziness" in present_ids(payload)
+    # Urgent; or an emergency that only the learned layer read ("really dizzy"), the over-triage
+    # its recall-first thresholds state (docs/performance.md). Never less than urgent.
+    expected = {"urgent", "emergency"} if payload.get("emergency_described") else {"urgent"}
+    assert advice_urgency(messages) in expected, texts(messages)
 
 
 # ------------------------------------------------------------------------------ intent injection

@@ -91,7 +91,13 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         recognised = bool(result.symptoms or extraction.temperatures or result.emergency_described)
         has_red_flag = any(s.red_flag for s in result.present) or result.emergency_described
         # "no rash and no swelling": denied symptoms are a report too, recorded for the care team.
-        yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS
+        # But what only the learned layer read does not turn a question into a report: it reads
+        # the topic of "can I give him tylenol?" as a fever. Words the rules read do ("he's 39, can
+        # I give him tylenol?"), and an emergency it reads still overrides any intent.
+        read_by_rules = any(m.text for m in extraction.mentions) or bool(extraction.temperatures)
+        yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS and (
+            read_by_rules or not self.extractor.is_phrased_as_question(text)
+        )
         # A question intent for a message that states a symptom and asks nothing: DIET is unsure,
         # and a missed symptom is worse than an extra question.
         stated_not_asked = (

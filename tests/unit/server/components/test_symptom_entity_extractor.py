@@ -1,9 +1,12 @@
 """The Rasa NLU component: entities beside DIET's, and the safety net over DIET's intent."""
 
+from dataclasses import replace
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.server.components.symptom_entity_extractor import SymptomEntityExtractor
+from bot.triage.recognition.mentions import Mention
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +114,26 @@ def test_unwell_beside_only_denials_is_unclear_not_none(component, text, intent)
     message = parse(component, text, intent)
     assert message.get("intent")["name"] == "report_symptom"
     assert entity_values(message, "urgency") == ["unclear"]
+
+
+def test_a_symptom_only_the_learned_layer_read_does_not_turn_a_question_into_a_report(extractor):
+    class ReadsFeverIntoEverything:
+        """The rules' extractor, with a learned layer that reads a fever into every message."""
+
+        is_phrased_as_question = staticmethod(extractor.is_phrased_as_question)
+
+        def extract(self, text):
+            extraction = extractor.extract(text)
+            model_read = Mention(symptom_id="fever", text="", start=0, end=0, red_flag=False)
+            return replace(extraction, mentions=extraction.mentions + (model_read,))
+
+    component = SymptomEntityExtractor(ReadsFeverIntoEverything())
+    asked = parse(component, "can I give him tylenol", "ask_medication_advice")
+    assert asked.get("intent")["name"] == "ask_medication_advice"
+    stated = parse(component, "hes burning up, can I give him tylenol", "ask_medication_advice")
+    assert stated.get("intent")["name"] == "report_symptom"
+    thanked = parse(component, "ok thanks, he's gone quiet and off his food", "thank")
+    assert thanked.get("intent")["name"] == "report_symptom"
 
 
 def test_entities_are_added_beside_diets(component):
