@@ -58,7 +58,7 @@ def test_without_or_with_a_wrong_token_it_is_401(stack):
 
 def test_a_call_adds_up_over_several_requests(stack):
     conversation = call_id()
-    first = post(stack, {"text": "she's been off all evening", "conversation_id": conversation}).json()
+    first = post(stack, {"text": "she's been off her food all evening", "conversation_id": conversation}).json()
     second = post(stack, {"text": "now 38.6, day +3 after cilta-cel", "conversation_id": conversation}).json()
     third = post(stack, {"text": "no seizure, but she can't find her words", "conversation_id": conversation}).json()
     assert first["conversation_id"] == second["conversation_id"] == conversation

@@ -20,7 +20,7 @@ from tests.support.stack import new_sender
 def test_a_caregivers_report_over_three_messages(stack):
     """The issue's example: advice at every turn, the treatment questions only after it, a summary."""
     sender = new_sender("multi")
-    for text in ["she's been off all evening", "now 38.6", "and she can't find her words"]:
+    for text in ["she's been off her food all evening", "now 38.6", "and she can't find her words"]:
         messages = stack.send(sender, text)
         sent = texts(messages)
         assert names_care_team(sent[0]), (text, sent)
