@@ -44,8 +44,7 @@ def main(argv: List[str]) -> int:
     probabilities = [next(read).cats if text is not None else nothing for text in inputs]
     extractions = [extractor.extract(m.text) for m in validation]
     lexicon_emergency = [triage(e.reports, knowledge=knowledge).urgency == "emergency" for e in extractions]
-    # As served: the learned layer reports no symptom the knowledge base keeps to the rules.
-    symptom_ids = {s for s, symptom in knowledge.symptoms.items() if not symptom.rules_only}
+    symptom_ids = set(knowledge.symptoms)
     strata = [
         learned.stratum_of(
             bool(e.present_ids()),

@@ -131,8 +131,6 @@ class Symptom:
     anchor: Optional[str] = None  # the clinical source of the rule, for a symptom no document names
     # Phrases listed under another symptom that name this one too ("sickness": nausea and vomiting).
     shared_phrases: Tuple[str, ...] = ()
-    # Read from the phrase lists only, never by the learned layer alone.
-    rules_only: bool = False
 
     @property
     def groups(self) -> Tuple[str, ...]:
@@ -356,7 +354,6 @@ def load_knowledge() -> Knowledge:
             listings=tuple(listings[raw["id"]]),
             anchor=raw.get("anchor"),
             shared_phrases=tuple(raw.get("shared_phrases", [])),
-            rules_only=bool(raw.get("rules_only", False)),
         )
     for symptom in symptoms.values():
         for phrase in symptom.shared_phrases:

@@ -141,8 +141,7 @@ class SymptomExtractor:
         lexicon found keeps the lexicon's reading (present, denied, asked about, resolved)."""
         probabilities = self.learned.probabilities(learned_text)
         mentioned = {m.symptom_id for m in found}
-        readable = {s for s, symptom in self.knowledge.symptoms.items() if not symptom.rules_only}
-        reported = [s for s in self.learned.reported(probabilities) if s in readable]
+        reported = [s for s in self.learned.reported(probabilities) if s in self.knowledge.symptoms]
         added = [
             Mention(symptom_id=symptom_id, text="", start=0, end=0, red_flag=False)
             for symptom_id in reported
@@ -151,7 +150,7 @@ class SymptomExtractor:
         added += [
             Mention(symptom_id=symptom_id, text="", start=0, end=0, red_flag=False, assertion=NEGATED)
             for symptom_id in self.learned.denied(probabilities)
-            if symptom_id in readable and symptom_id not in mentioned
+            if symptom_id in self.knowledge.symptoms and symptom_id not in mentioned
         ]
         lexicon_emergency = any(
             m.red_flag or self.knowledge.symptoms[m.symptom_id].urgency == "emergency"

@@ -3,7 +3,6 @@
 import pytest
 
 from bot.triage.engine import triage
-from bot.triage.recognition.extractor import SymptomExtractor
 
 
 def found(extractor, text):
@@ -217,29 +216,3 @@ def test_denials_and_what_only_looks_like_one(extractor, text, present, negated)
     assert present <= got_present
     assert negated <= got_negated
     assert not negated & got_present
-
-
-class ReadsSelfHarmAndConfusion:
-    """A learned layer that reads self-harm and confusion into every message."""
-
-    symptom_threshold = 0.3
-
-    def probabilities(self, text):
-        return {"danger_to_self": 0.9, "confusion": 0.9, "emergency": 0.0}
-
-    def reported(self, probabilities):
-        return ["confusion", "danger_to_self"]
-
-    def denied(self, probabilities):
-        return []
-
-    def is_emergency(self, probabilities, stratum):
-        return False
-
-
-def test_self_harm_is_read_by_the_rules_only(knowledge, extractor):
-    with_model = SymptomExtractor(
-        knowledge, common_words=extractor.spelling.common_words, learned=ReadsSelfHarmAndConfusion()
-    )
-    assert with_model.extract("he's just not been himself all day").present_ids() == {"confusion"}
-    assert "danger_to_self" in with_model.extract("she said she wants to end it all").present_ids()
