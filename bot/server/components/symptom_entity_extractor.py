@@ -94,22 +94,16 @@ class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
         # But what only the learned layer read does not turn a question into a report: it reads
         # the topic of "can I give him tylenol?" as a fever. Words the rules read do ("he's 39, can
         # I give him tylenol?"), and an emergency it reads still overrides any intent.
+        asked = self.extractor.is_phrased_as_question(text)
         read_by_rules = any(m.text for m in extraction.mentions) or bool(extraction.temperatures)
-        yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS and (
-            read_by_rules or not self.extractor.is_phrased_as_question(text)
-        )
+        yields = intent in INTENTS_THAT_YIELD_TO_SYMPTOMS and (read_by_rules or not asked)
         # A question intent for a message that states a symptom and asks nothing: DIET is unsure,
         # and a missed symptom is worse than an extra question.
-        stated_not_asked = (
-            intent != REPORT_SYMPTOM and bool(result.present) and not self.extractor.is_phrased_as_question(text)
-        )
+        stated_not_asked = intent != REPORT_SYMPTOM and bool(result.present) and not asked
         # "he seems off", "she's just not right today, no temp": unwell, in words that name no
         # symptom (a denial or a normal reading beside them reports none), and not asked as a question.
         unwell_stated = (
-            extraction.unwell_described
-            and not result.present
-            and not result.emergency_described
-            and not self.extractor.is_phrased_as_question(text)
+            extraction.unwell_described and not result.present and not result.emergency_described and not asked
         )
         if has_red_flag or (recognised and yields) or stated_not_asked or unwell_stated:
             self._set_intent(message, REPORT_SYMPTOM)

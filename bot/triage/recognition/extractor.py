@@ -97,8 +97,8 @@ class SymptomExtractor:
         )
         therapies = self.treatment.therapies(doc)
         emergency_described = False
-        learned_text = self.learned_text(doc, mentions) if self.learned is not None else ""
-        if self.learned is not None and self.learned_reads(doc) and _enough_words(learned_text):
+        learned_text = self._what_the_learned_layer_reads(doc, mentions) if self.learned is not None else None
+        if learned_text is not None:
             learned_mentions, emergency_described = self._learned(learned_text, mentions)
             mentions += learned_mentions
         return Extraction(
@@ -128,10 +128,14 @@ class SymptomExtractor:
     def learned_input(self, text: str) -> Optional[str]:
         """What the learned layer reads of `text` as served, or None when it reads nothing."""
         doc = self.make_doc(text)
+        return self._what_the_learned_layer_reads(doc, self._symptom_mentions(doc, [t.norm_ for t in doc]))
+
+    def _what_the_learned_layer_reads(self, doc: Doc, mentions: Sequence[Mention]) -> Optional[str]:
+        """The learned text, or None for a message too short for the layer, or with too little left
+        once the denied and asked-about words are hidden."""
         if not self.learned_reads(doc):
             return None
-        norms = [t.norm_ for t in doc]
-        text = self.learned_text(doc, self._symptom_mentions(doc, norms))
+        text = self.learned_text(doc, mentions)
         return text if _enough_words(text) else None
 
     def _learned(self, learned_text: str, found: Sequence[Mention]) -> Tuple[List[Mention], bool]:

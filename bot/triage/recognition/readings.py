@@ -41,12 +41,12 @@ class TemperatureReader:
                 continue
             explicit = bool(degree or unit)
             has_decimal = "." in number or "," in number
-            said_of_a_person = self._after_a_person(text[: match.start()]) and (
-                self.person_fahrenheit_range[0] <= value <= self.person_fahrenheit_range[1]
-            )
-            if said_of_a_person and not unit:
+            a_person_fever = self.person_fahrenheit_range[0] <= value <= self.person_fahrenheit_range[1]
+            needs_words_before = a_person_fever or not (explicit or has_decimal)
+            before = [t.norm_ for t in self.make_doc(text[: match.start()])] if needs_words_before else []
+            if a_person_fever and not unit and self._ends_with_a_person(before):
                 unit = "F"
-            elif not (explicit or has_decimal or self._has_temperature_cue(text[: match.start()])):
+            elif not (explicit or has_decimal or self._has_temperature_cue(before)):
                 continue
             if unit:
                 scale = unit[0].upper()
@@ -67,13 +67,12 @@ class TemperatureReader:
             )
         return found
 
-    def _after_a_person(self, before: str) -> bool:
-        """Whether the words right before a number are a person: "I'm", "she's" (NORM "i am")."""
-        norms = [t.norm_ for t in self.make_doc(before)]
-        return any(len(norms) >= len(cue) and tuple(norms[-len(cue) :]) == cue for cue in self.person_cues)
+    def _ends_with_a_person(self, before: List[str]) -> bool:
+        """Whether the words (NORM) right before a number are a person: "I'm", "she's"."""
+        return any(len(before) >= len(cue) and tuple(before[-len(cue) :]) == cue for cue in self.person_cues)
 
-    def _has_temperature_cue(self, before: str) -> bool:
-        norms = [t.norm_ for t in self.make_doc(before)][-self.window :]
+    def _has_temperature_cue(self, before: List[str]) -> bool:
+        norms = before[-self.window :]
         return any(sequence_at(norms, i, self.cues) for i in range(len(norms)))
 
     def fevers(self, temperatures: Sequence[Temperature]) -> List[Mention]:
